@@ -1,0 +1,72 @@
+package dev.agentbox.conversation;
+
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.agentbox.toolcall.ToolFailure;
+
+/**
+ * Decides which conversation a call belongs to. The rule lives here for both surfaces: an explicit key from the
+ * request header wins, then a key from the MCP request's {@code _meta}, and last the MCP session id. A key is scoped to
+ * its principal.
+ */
+@ApplicationScoped
+public class ConversationKeys {
+
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
+
+    private final ConversationConfig config;
+
+    ConversationKeys(ConversationConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * @param principal the caller
+     * @param header the value of the conversation header, or {@code null}
+     * @param meta the conversation key from {@code _meta}, or {@code null}
+     * @param sessionId the MCP session id, or {@code null} (REST has none)
+     * @return the conversation of this call
+     * @throws ToolFailure {@code INVALID_ARGUMENT} when a given key is malformed or no source names a conversation
+     */
+    public ConversationKey resolve(String principal, String header, String meta, String sessionId) {
+        if (header != null) {
+            return new ConversationKey(principal, validate(header, "header " + config.header()));
+        }
+        if (meta != null) {
+            return new ConversationKey(principal, validate(meta, "_meta key " + config.metaKey()));
+        }
+        if (sessionId != null && !sessionId.isBlank()) {
+            // Session ids are made by the MCP server, not the client, and live in a namespace of their own so that a
+            // client cannot name another client's session conversation by sending its id as a key.
+            return new ConversationKey(principal, "mcp-session/" + sessionId);
+        }
+        throw ToolFailure.invalid("No conversation given: send the header " + config.header()
+                + " (or the MCP _meta key " + config.metaKey() + ") with a key such as 'my-task-1'.");
+    }
+
+    private String validate(String key, String source) {
+        if (key.length() > config.maxKeyLength()) {
+            throw ToolFailure.invalid("Conversation key from " + source + " is " + key.length()
+                    + " characters long; the limit is " + config.maxKeyLength() + ".");
+        }
+        if (!KEY.matcher(key).matches()) {
+            throw ToolFailure.invalid("Conversation key '" + printable(key) + "' from " + source
+                    + " has characters other than letters, digits and . _ : - (or is empty).");
+        }
+        return key;
+    }
+
+    private static String printable(String key) {
+        StringBuilder out = new StringBuilder();
+        key.codePoints().limit(40).forEach(c -> {
+            if (c >= 0x20 && c < 0x7f) {
+                out.appendCodePoint(c);
+            } else {
+                out.append(String.format("\\u%04x", c));
+            }
+        });
+        return key.length() > 40 ? out + "..." : out.toString();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.agentbox.sandbox;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * A process started in a sandbox, followed until it ends. Its record (exit and bounded output) is kept by the
+ * backend on storage that survives the server, so it can also be found again by {@link #id()}.
+ */
+public interface ExecHandle {
+
+    /**
+     * @return the exec's id, unique within its sandbox's conversation
+     */
+    String id();
+
+    /**
+     * @return a {@code Uni} that completes with the result once the main process has exited; it fails with a
+     *         {@link SandboxException} when the sandbox is lost meanwhile
+     */
+    Uni<ExecResult> completion();
+
+    /**
+     * Reads what the process has printed so far, while it runs or after it ended.
+     *
+     * @param stderr whether to read standard error instead of standard output
+     * @return the kept output
+     */
+    CapturedOutput output(boolean stderr);
+
+    /**
+     * Kills the process and every process it started. Killing a process that already ended does nothing.
+     */
+    void kill();
+
+    /**
+     * Forgets the exec's record once the caller has what it needs. Only for execs nobody will ask about again.
+     */
+    void discard();
+}

@@ -1,0 +1,45 @@
+package dev.agentbox.sandbox;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The isolated place where one conversation's commands run. It lives until it is destroyed or its backend loses it;
+ * its workspace outlives it.
+ */
+public interface Sandbox {
+
+    /**
+     * @return the sandbox's id, unique on its backend
+     */
+    String id();
+
+    /**
+     * Starts a process in the sandbox.
+     *
+     * @param request what to run
+     * @return a {@code Uni} with the handle once the process has started
+     */
+    Uni<ExecHandle> start(ExecRequest request);
+
+    /**
+     * Starts a process and waits until it ends.
+     *
+     * @param request what to run
+     * @return the result
+     */
+    default Uni<ExecResult> exec(ExecRequest request) {
+        return start(request).flatMap(ExecHandle::completion);
+    }
+
+    /**
+     * @return whether the sandbox's init is still running
+     */
+    boolean isAlive();
+
+    /**
+     * Stops every process of the sandbox and releases what it holds on the host. The workspace stays.
+     *
+     * @return a {@code Uni} that completes when nothing of the sandbox is left running
+     */
+    Uni<Void> destroy();
+}

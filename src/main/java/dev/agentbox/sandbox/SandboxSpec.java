@@ -1,0 +1,24 @@
+package dev.agentbox.sandbox;
+
+import dev.agentbox.conversation.ConversationKey;
+
+/**
+ * What a backend needs to provide a conversation's sandbox.
+ *
+ * @param conversation the conversation the sandbox belongs to
+ * @param limits the resources the sandbox may use
+ */
+public record SandboxSpec(ConversationKey conversation, Limits limits) {
+
+    /**
+     * Resource limits of one sandbox.
+     *
+     * @param memoryBytes memory for all its processes together, tmpfs included
+     * @param pids how many processes and threads may exist at once
+     * @param cpuMillis CPU time per second of wall time, in thousandths of a core (1000 = one core)
+     * @param openFiles open files per process
+     * @param fileSizeBytes the largest file a process may write
+     */
+    public record Limits(long memoryBytes, int pids, int cpuMillis, int openFiles, long fileSizeBytes) {
+    }
+}

@@ -1,0 +1,42 @@
+package dev.agentbox.sandbox.local;
+
+import java.nio.file.Path;
+
+/**
+ * Where one conversation's files live on the host, below the backend's state directory. Only the workspace, the
+ * home directory and the shell state are visible inside the sandbox.
+ *
+ * @param root the conversation's directory, {@code <state-dir>/conversations/<conversation id>}
+ */
+record ConversationFiles(Path root) {
+
+    /** Bound at {@code /workspace}: the agent's files. */
+    Path workspace() {
+        return root.resolve("workspace");
+    }
+
+    /** Bound at {@code /home/agent}: dot files and caches, kept apart from the workspace. */
+    Path home() {
+        return root.resolve("home");
+    }
+
+    /** Bound at {@code /run/agentbox}: the shell's saved working directory and exported variables. */
+    Path shellState() {
+        return root.resolve("shell");
+    }
+
+    /** One directory per exec with its record: output, exit, helper log. Never visible inside the sandbox. */
+    Path execs() {
+        return root.resolve("execs");
+    }
+
+    /** The running sandbox's own files: passwd and group, the init log, the record used to find it again. */
+    Path sandbox() {
+        return root.resolve("sandbox");
+    }
+
+    /** Who owns the conversation and which host user id it runs as. */
+    Path meta() {
+        return root.resolve("conversation.json");
+    }
+}

@@ -1,0 +1,284 @@
+package dev.agentbox.sandbox.local;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.sandbox.Isolation;
+import dev.agentbox.sandbox.Sandbox;
+import dev.agentbox.sandbox.SandboxException;
+import dev.agentbox.sandbox.SandboxProvider;
+import dev.agentbox.sandbox.SandboxSpec;
+import dev.agentbox.sandbox.SurvivingSandbox;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+
+/**
+ * The embedded backend: one long-lived sandbox per conversation on this machine, built from namespaces (bubblewrap),
+ * cgroup v1 limits and the exec helper. Sandboxes outlive the server process; a restarted server finds them again
+ * through the record each one leaves in its conversation's directory.
+ */
+@ApplicationScoped
+public class LocalSandboxProvider implements SandboxProvider {
+
+    private static final Logger LOG = Logger.getLogger(LocalSandboxProvider.class);
+
+    static final String RECORD_FILE = "sandbox.json";
+    private static final ConversationKey PROBE = new ConversationKey("", "isolation-probe");
+
+    private final LocalConfig config;
+    private final ObjectMapper json;
+    private final Executor executor = Infrastructure.getDefaultWorkerPool();
+
+    private volatile Path helper;
+    private volatile ConversationStore store;
+    private volatile Cgroups cgroups;
+    private volatile ExitRecords exitRecords;
+    private volatile Isolation isolation = new Isolation(Isolation.Level.NONE, List.of(), false, false, false, false,
+            false, false, List.of(), "unknown", List.of("the local backend has not started"));
+    private volatile String unavailableReason = "the local backend has not started";
+    private volatile SandboxSpec.Limits limits;
+
+    LocalSandboxProvider(LocalConfig config, ObjectMapper json) {
+        this.config = config;
+        this.json = json;
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public Isolation isolation() {
+        return isolation;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return unavailableReason;
+    }
+
+    @Override
+    public void start(SandboxSpec.Limits limits) {
+        this.limits = limits;
+        try {
+            if (!isRoot()) {
+                refuse("the local backend must run as root to create namespaces, cgroups and per-conversation users");
+                return;
+            }
+            Files.createDirectories(config.stateDir());
+            Files.setPosixFilePermissions(config.stateDir(), PosixFilePermissions.fromString("rwx--x--x"));
+            exitRecords = new ExitRecords(json);
+            helper = ExecHelper.install(config.stateDir().resolve("bin"));
+            store = new ConversationStore(config.stateDir(), config.uidBase(), config.uidCount(), json);
+            Cgroups candidate = new Cgroups(config.cgroupRoot(), config.cgroupParent());
+            String cgroupProblem = candidate.prepare();
+            cgroups = cgroupProblem == null ? candidate : null;
+            if (cgroupProblem != null) {
+                LOG.warnf("Sandboxes get no cgroup limits [cause: %s]", cgroupProblem);
+            } else {
+                int stale = candidate.removeStale();
+                if (stale > 0) {
+                    LOG.infof("Cgroups of stopped sandboxes removed [count: %d]", stale);
+                }
+            }
+            isolation = probe(limits);
+            unavailableReason = refusal(isolation);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf(e, "The local backend cannot start");
+            refuse("the local backend cannot start: " + e.getMessage());
+        }
+    }
+
+    private Isolation probe(SandboxSpec.Limits limits) throws IOException {
+        ConversationStore.Meta meta = store.open(PROBE);
+        LocalSandbox sandbox;
+        try {
+            sandbox = create(new SandboxSpec(PROBE, limits), meta);
+        } catch (SandboxException e) {
+            return new Isolation(Isolation.Level.NONE, List.of(), false, false, false, false, false, false, List.of(),
+                    "unknown", List.of("a sandbox cannot be created: " + e.getMessage()));
+        }
+        try {
+            return HostProbe.measure(sandbox, meta.uid(), cgroups != null);
+        } finally {
+            sandbox.destroyNow();
+        }
+    }
+
+    private String refusal(Isolation measured) {
+        return switch (measured.level()) {
+            case FULL -> null;
+            case PARTIAL -> config.minimumIsolation() == LocalConfig.MinimumIsolation.PARTIAL ? null
+                    : "sandboxes would lack " + String.join("; ", measured.missing())
+                            + " (set agentbox.local.minimum-isolation=PARTIAL to accept this)";
+            case NONE -> "sandboxes would not be isolated: " + String.join("; ", measured.missing());
+        };
+    }
+
+    private void refuse(String reason) {
+        unavailableReason = reason;
+        isolation = new Isolation(Isolation.Level.NONE, List.of(), false, false, false, false, false, false,
+                List.of(), "unknown", List.of(reason));
+    }
+
+    @Override
+    public Uni<Sandbox> open(SandboxSpec spec) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can run here: " + reason, null));
+        }
+        return Uni.createFrom().<Sandbox> item(() -> openNow(spec)).runSubscriptionOn(executor);
+    }
+
+    @Override
+    public List<SurvivingSandbox> survivors() {
+        if (unavailableReason != null) {
+            return List.of();
+        }
+        List<SurvivingSandbox> survivors = new ArrayList<>();
+        for (ConversationFiles files : store.all()) {
+            SandboxRecord record = readRecord(files);
+            ConversationStore.Meta meta = record == null ? null : store.meta(files);
+            if (meta == null || meta.principal().isEmpty()) {
+                continue;
+            }
+            LocalSandbox sandbox = sandboxFor(record, files, limits);
+            if (sandbox.isAlive()) {
+                survivors.add(new SurvivingSandbox(new ConversationKey(meta.principal(), meta.key()), sandbox));
+            } else {
+                LOG.infof("Sandbox found dead, cleaning up [sandbox: %s]", record.id());
+                sandbox.destroyNow();
+            }
+        }
+        return survivors;
+    }
+
+    private LocalSandbox openNow(SandboxSpec spec) {
+        ConversationStore.Meta meta;
+        try {
+            meta = store.open(spec.conversation());
+        } catch (IOException e) {
+            throw SandboxException.unavailable("Cannot prepare the conversation's directory: " + e.getMessage(), e);
+        }
+        ConversationFiles files = store.files(spec.conversation().id());
+        SandboxRecord survivor = readRecord(files);
+        if (survivor != null) {
+            LocalSandbox adopted = sandboxFor(survivor, files, spec.limits());
+            if (adopted.isAlive()) {
+                LOG.infof("Sandbox adopted [conversation: %s, sandbox: %s]", spec.conversation().id(), survivor.id());
+                return adopted;
+            }
+            LOG.infof("Sandbox found dead, cleaning up [conversation: %s, sandbox: %s]", spec.conversation().id(),
+                    survivor.id());
+            adopted.destroyNow();
+        }
+        return create(spec, meta);
+    }
+
+    private LocalSandbox create(SandboxSpec spec, ConversationStore.Meta meta) {
+        long started = System.nanoTime();
+        ConversationFiles files = store.files(spec.conversation().id());
+        String sandboxId = spec.conversation().id().substring(0, 12) + "-" + Long.toString(System.nanoTime(), 36);
+        Cgroups.Sandbox sandboxCgroups = cgroups == null ? null : cgroups.sandbox(sandboxId);
+        try {
+            if (sandboxCgroups != null) {
+                sandboxCgroups.create(spec.limits());
+            }
+            SandboxLayout.writeAccounts(files, meta.uid());
+            JsonNode init = runInit(files, sandboxCgroups);
+            long nsPid = init.path("nsPid").asLong();
+            SandboxRecord record = new SandboxRecord(sandboxId, init.path("pid").asLong(), nsPid,
+                    ProcStat.startTime(nsPid), meta.uid(), sandboxCgroups != null, Instant.now());
+            writeRecord(files, record);
+            LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
+                    sandboxId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            return sandboxFor(record, files, spec.limits());
+        } catch (IOException | RuntimeException e) {
+            if (sandboxCgroups != null) {
+                sandboxCgroups.killAll();
+                sandboxCgroups.remove();
+            }
+            if (e instanceof SandboxException se) {
+                throw se;
+            }
+            throw SandboxException.unavailable("Cannot create a sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(helper.toString(), "init", "--timeout-ms", "10000", "--log",
+                files.sandbox().resolve("init.log").toString()));
+        if (sandboxCgroups != null) {
+            for (Path dir : sandboxCgroups.all()) {
+                cmd.addAll(List.of("--cgroup", dir.toString()));
+            }
+        }
+        cmd.add("--");
+        cmd.addAll(SandboxLayout.initCommand(config.bwrap(), files, config.tmpSize().asLongValue()));
+        Process process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
+                .toFile())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        try {
+            process.waitFor(15, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        JsonNode result = out.isEmpty() ? json.createObjectNode() : json.readTree(out);
+        if (result.hasNonNull("error") || !result.hasNonNull("nsPid")) {
+            throw SandboxException.unavailable("The sandbox init did not start: "
+                    + result.path("error").asText("no answer from the exec helper"), null);
+        }
+        return result;
+    }
+
+    private LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
+        Cgroups.Sandbox sandboxCgroups = record.cgroups() && cgroups != null ? cgroups.sandbox(record.id()) : null;
+        return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords);
+    }
+
+    private SandboxRecord readRecord(ConversationFiles files) {
+        Path file = files.sandbox().resolve(RECORD_FILE);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        try {
+            return json.readValue(file.toFile(), SandboxRecord.class);
+        } catch (IOException e) {
+            LOG.warnf("Unreadable sandbox record ignored [file: %s, cause: %s]", file, e.getMessage());
+            return null;
+        }
+    }
+
+    private void writeRecord(ConversationFiles files, SandboxRecord record) throws IOException {
+        Path temp = files.sandbox().resolve(RECORD_FILE + ".tmp");
+        json.writeValue(temp.toFile(), record);
+        Files.move(temp, files.sandbox().resolve(RECORD_FILE), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+}

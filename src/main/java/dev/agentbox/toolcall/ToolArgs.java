@@ -1,0 +1,89 @@
+package dev.agentbox.toolcall;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A tool call's arguments, checked against the tool's parameters: no unknown names, every required one present, each
+ * of its declared type. Read them with the typed getters.
+ */
+public final class ToolArgs {
+
+    private final Map<String, ?> values;
+
+    private ToolArgs(Map<String, ?> values) {
+        this.values = values;
+    }
+
+    /**
+     * @throws ToolFailure {@code INVALID_ARGUMENT} naming the offending argument
+     */
+    static ToolArgs check(String tool, List<ToolParam> params, Map<String, ?> raw) {
+        Map<String, ?> values = raw == null ? Map.of() : raw;
+        for (String name : values.keySet()) {
+            if (params.stream().noneMatch(p -> p.name().equals(name))) {
+                throw ToolFailure.invalid("Unknown argument '" + name + "' for " + tool + "; it takes "
+                        + params.stream().map(ToolParam::name).collect(Collectors.joining(", ")) + ".");
+            }
+        }
+        for (ToolParam param : params) {
+            Object value = values.get(param.name());
+            if (value == null) {
+                if (param.required()) {
+                    throw ToolFailure.invalid("Missing required argument '" + param.name() + "' for " + tool + ".");
+                }
+                continue;
+            }
+            if (!fits(param.type(), value)) {
+                throw ToolFailure.invalid("Argument '" + param.name() + "' must be " + article(param.jsonType())
+                        + ", not " + describe(value) + ".");
+            }
+        }
+        return new ToolArgs(values);
+    }
+
+    /** @return the string argument, or {@code null} when absent */
+    public String string(String name) {
+        return (String) values.get(name);
+    }
+
+    /** @return the integer argument, or {@code null} when absent */
+    public Integer integer(String name) {
+        Object value = values.get(name);
+        return value == null ? null : ((Number) value).intValue();
+    }
+
+    /** @return the boolean argument, or {@code fallback} when absent */
+    public boolean flag(String name, boolean fallback) {
+        Object value = values.get(name);
+        return value == null ? fallback : (Boolean) value;
+    }
+
+    private static boolean fits(Class<?> type, Object value) {
+        if (type == Integer.class) {
+            if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+                return true;
+            }
+            if (value instanceof Long l) {
+                return l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE;
+            }
+            return value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                    && Math.abs(n.doubleValue()) <= Integer.MAX_VALUE;
+        }
+        return type.isInstance(value);
+    }
+
+    private static String article(String jsonType) {
+        return (jsonType.startsWith("i") ? "an " : "a ") + jsonType;
+    }
+
+    private static String describe(Object value) {
+        String type = value instanceof String ? "a string"
+                : value instanceof Boolean ? "a boolean"
+                        : value instanceof Number ? "the number " + value
+                                : value instanceof Map ? "an object"
+                                        : value instanceof List ? "an array" : value.getClass().getSimpleName();
+        return type;
+    }
+}

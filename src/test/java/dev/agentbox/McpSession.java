@@ -1,0 +1,96 @@
+package dev.agentbox;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.quarkiverse.mcp.server.TextContent;
+import io.quarkiverse.mcp.server.ToolResponse;
+import io.quarkiverse.mcp.server.test.McpAssured;
+import io.quarkiverse.mcp.server.test.McpAssured.McpStreamableTestClient;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A real MCP client (McpAssured over Streamable HTTP) bound to one conversation through the conversation header, with
+ * shortcuts that return what the agent would see.
+ */
+public final class McpSession implements AutoCloseable {
+
+    public static final String HEADER = "Agentbox-Conversation";
+
+    /**
+     * Appended to every key so that runs never meet conversations of earlier runs in a reused state directory, while
+     * two sessions of one run that open the same key still share a conversation.
+     */
+    public static final String RUN = Long.toString(System.currentTimeMillis(), 36);
+
+    private final McpStreamableTestClient client;
+
+    private McpSession(McpStreamableTestClient client) {
+        this.client = client;
+    }
+
+    /** Connects with the conversation key (made unique to this test run) in the header. */
+    public static McpSession open(String conversation) {
+        return new McpSession(McpAssured.newStreamableClient()
+                .setAdditionalHeaders(m -> MultiMap.caseInsensitiveMultiMap().add(HEADER, key(conversation)))
+                .build().connect());
+    }
+
+    /** Connects without a conversation header: calls fall back to the MCP session. */
+    public static McpSession openWithoutKey() {
+        return new McpSession(McpAssured.newConnectedStreamableClient());
+    }
+
+    /** @return the key a test's conversation name stands for in this run */
+    public static String key(String conversation) {
+        return conversation + "-" + RUN;
+    }
+
+    public McpStreamableTestClient client() {
+        return client;
+    }
+
+    /** Calls a tool and returns the whole response. */
+    public ToolResponse call(String tool, Map<String, Object> args) {
+        AtomicReference<ToolResponse> response = new AtomicReference<>();
+        client.when().toolsCall(tool, args, response::set).thenAssertResults();
+        return response.get();
+    }
+
+    /** Calls a tool with a {@code _meta} object and returns the whole response. */
+    public ToolResponse callWithMeta(String tool, Map<String, Object> args, Map<String, Object> meta) {
+        AtomicReference<ToolResponse> response = new AtomicReference<>();
+        client.when().toolsCall(tool).withArguments(args).withMetadata(meta).withAssert(response::set).send()
+                .thenAssertResults();
+        return response.get();
+    }
+
+    /** Runs a bash command and returns the structured result (or the structured error). */
+    public JsonObject bash(String command) {
+        return structured(call("bash", Map.of("command", command)));
+    }
+
+    /** Runs a bash command that must succeed with exit code 0, and returns its stdout. */
+    public String sh(String command) {
+        JsonObject result = bash(command);
+        if (!Integer.valueOf(0).equals(result.getInteger("exit_code"))) {
+            throw new AssertionError("Command failed: " + command + " -> " + result.encodePrettily());
+        }
+        return result.getString("stdout");
+    }
+
+    public static JsonObject structured(ToolResponse response) {
+        Object structured = response.structuredContent();
+        return structured instanceof JsonObject json ? json : JsonObject.mapFrom(structured);
+    }
+
+    public static String text(ToolResponse response) {
+        return ((TextContent) response.content().get(0)).text();
+    }
+
+    @Override
+    public void close() {
+        client.disconnect();
+    }
+}
