@@ -1,13 +1,15 @@
 /*
  * agentbox-exec: the native helper of agentbox's local backend, run as root by the server.
  *
- *   agentbox-exec init [--cgroup DIR]... [--timeout-ms N] [--log FILE] -- CMD...
+ *   agentbox-exec init [--cgroup DIR]... [--timeout-ms N] [--log FILE] [--serve-socket PATH] -- CMD...
  *   agentbox-exec run --record DIR [options] -- CMD...
  *
  * "init" starts a sandbox's init inside its cgroups, detached from the server. "run" supervises one
  * exec inside a running sandbox and keeps what it learns in files, so that an exec and its record
- * outlive a server crash. The contract (CLI, record files, capture layout, JSON keys) is
- * docs/exec-helper.md; change the two together.
+ * outlive a server crash. With --serve-socket, init also leaves an exec server behind: it holds the
+ * sandbox's namespaces and forks one "run" supervisor per connection, which saves the JVM a process
+ * spawn per exec. The contract (CLI, record files, capture layout, JSON keys, the server's protocol)
+ * is docs/exec-helper.md; change the two together.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -29,8 +31,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -44,7 +48,9 @@
 #define KILL_WAIT_MS 5000        /* bound on emptying a tree */
 #define FREEZE_WAIT_MS 1000
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
-#define USAGE "usage: agentbox-exec init [--cgroup DIR]... [--timeout-ms N] [--log FILE] -- CMD...\n" \
+#define REQUEST_MAX (1 << 20)    /* exec server: bytes of arguments in one request */
+#define REQUEST_WAIT_MS 10000    /* exec server: a client sends its request as soon as it connects */
+#define USAGE "usage: agentbox-exec init [--cgroup DIR]... [--timeout-ms N] [--log FILE] [--serve-socket PATH] -- CMD...\n" \
 	      "       agentbox-exec run --record DIR [options] -- CMD...   (see docs/exec-helper.md)\n"
 
 /* ------------------------------------------------------------------ utilities */
@@ -242,19 +248,63 @@ static char *json_string(char *out, const char *str)
 	return out;
 }
 
+/* One line to an exec server client. Never blocks: our lines are far smaller than a socket buffer,
+ * and a client that stopped reading loses the line rather than stall a supervisor. One that went
+ * away is no error (SIGPIPE is ignored, MSG_NOSIGNAL besides). */
+static void send_line(int conn, const char *line)
+{
+	if (send(conn, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EPIPE && errno != ECONNRESET)
+		warn("send to exec client: %s", strerror(errno));
+}
+
+/* The line {"error":"..."} to an exec server client. */
+static void send_error(int conn, const char *fmt, ...)
+{
+	char msg[MSG_MAX], json[6 * sizeof msg + 3], line[sizeof json + 16];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof line, "{\"error\":%s}\n", json_string(json, msg));
+	send_line(conn, line);
+}
+
 /* ------------------------------------------------------------------ init */
 
 struct init_opts {
 	char **cgroups, **cmd;
 	int ncgroups;
-	const char *log;
+	const char *log, *serve_socket;
 	uint64_t timeout_ms;
 };
+
+/* stdin and stdout become /dev/null, stderr the log (append; /dev/null without one). stdout must not
+ * stay the caller's pipe, or the caller would wait for the sandbox (or the exec server) to end.
+ * Returns 0, or -1 with msg saying what failed. */
+static int detach_stdio(const char *log_path, char *msg, size_t cap)
+{
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC), log;
+	if (devnull < 0) {
+		snprintf(msg, cap, "open /dev/null: %s", strerror(errno));
+		return -1;
+	}
+	if ((log = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : devnull) < 0) {
+		snprintf(msg, cap, "open %s: %s", log_path, strerror(errno));
+		return -1;
+	}
+	if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(log, 2) < 0) {
+		snprintf(msg, cap, "set up stdio: %s", strerror(errno));
+		return -1;
+	}
+	if (log != devnull) close(log);
+	close(devnull);
+	return 0;
+}
 
 /* The forked child. Never returns; a failure is written to the ready pipe, where the parent shows it. */
 static void __attribute__((noreturn)) init_child(const struct init_opts *o, int ready)
 {
-	int devnull, log;
+	char msg[MSG_MAX];
 
 	reset_signals();
 	for (int i = 0; i < o->ncgroups; i++)
@@ -263,13 +313,9 @@ static void __attribute__((noreturn)) init_child(const struct init_opts *o, int 
 	/* A session of its own, so that nothing aimed at the server's process group reaches the sandbox. */
 	if (setsid() < 0)
 		child_fail(ready, 126, "setsid: %s", strerror(errno));
-	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
-		child_fail(ready, 126, "open /dev/null: %s", strerror(errno));
-	if ((log = o->log ? open(o->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644) : devnull) < 0)
-		child_fail(ready, 126, "open %s: %s", o->log, strerror(errno));
-	/* stdout must not be the caller's pipe, or the caller would wait for the sandbox to end. */
-	if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(log, 2) < 0 || (ready != 9 && dup2(ready, 9) < 0) ||
-	    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 || fcntl(9, F_SETFD, 0) < 0)
+	if (detach_stdio(o->log, msg, sizeof msg) < 0)
+		child_fail(ready, 126, "%s", msg);
+	if ((ready != 9 && dup2(ready, 9) < 0) || close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 || fcntl(9, F_SETFD, 0) < 0)
 		child_fail(ready, 126, "set up descriptors: %s", strerror(errno));
 	execvp(o->cmd[0], o->cmd);
 	child_fail(9, errno == ENOENT ? 127 : 126, "exec %s: %s", o->cmd[0], strerror(errno));
@@ -322,6 +368,8 @@ static void log_tail(const char *log, char *tail, size_t cap)
 	rstrip(tail);
 }
 
+static pid_t start_server(const struct init_opts *o, pid_t init_pid, long ns_pid, char *text, size_t cap);
+
 static int cmd_init(int argc, char **argv)
 {
 	struct init_opts o = { .timeout_ms = 10000, .cgroups = calloc((size_t)argc + 1, sizeof(char *)) };
@@ -336,6 +384,8 @@ static int cmd_init(int argc, char **argv)
 			o.cgroups[o.ncgroups++] = argv[++i];
 		else if (!strcmp(argv[i], "--log"))
 			o.log = argv[++i];
+		else if (!strcmp(argv[i], "--serve-socket"))
+			o.serve_socket = argv[++i];
 		else if (strcmp(argv[i], "--timeout-ms") || parse_u64(argv[++i], MS_MAX, &o.timeout_ms) < 0)
 			usage("bad init option %s", argv[i]);
 	}
@@ -353,14 +403,25 @@ static int cmd_init(int argc, char **argv)
 	}
 	close(ready[1]);
 	int r = wait_ready(ready[0], o.timeout_ms, text, sizeof text);
+	close(ready[0]); /* the exec server must not hold it */
 	if (r == 1 && read_proc_stat(pid, &st) == 0) {
 		/* Without a pid namespace (no bwrap child) the forked process's own namespaces are the ones. */
 		long ns_pid = first_child(pid);
-		printf("{\"pid\":%ld,\"startTime\":%llu,\"nsPid\":%ld}\n", (long)pid, st.start_time, ns_pid > 0 ? ns_pid : (long)pid);
-		return fflush(stdout) == 0 ? 0 : 1;
+		ns_pid = ns_pid > 0 ? ns_pid : (long)pid;
+		pid_t server = o.serve_socket ? start_server(&o, pid, ns_pid, text, sizeof text) : 0;
+		if (server > 0)
+			printf("{\"pid\":%ld,\"startTime\":%llu,\"nsPid\":%ld,\"servePid\":%ld}\n", (long)pid, st.start_time,
+			       ns_pid, (long)server);
+		else if (server == 0)
+			printf("{\"pid\":%ld,\"startTime\":%llu,\"nsPid\":%ld}\n", (long)pid, st.start_time, ns_pid);
+		if (server >= 0)
+			return fflush(stdout) == 0 ? 0 : 1;
+		r = 2; /* the server failed: the sandbox goes, like after any other set-up failure */
 	}
 	kill_init(pid, &status);
-	if (r == 1)
+	if (r == 2)
+		snprintf(msg, sizeof msg, "exec server did not start");
+	else if (r == 1)
 		snprintf(msg, sizeof msg, "init vanished right after signalling ready");
 	else if (r < 0)
 		snprintf(msg, sizeof msg, "init not ready after %llu ms", (unsigned long long)o.timeout_ms);
@@ -482,14 +543,19 @@ struct run_opts {
 	uint64_t ns_pid, uid, gid, timeout_ms, head, tail, nofile, fsize; /* uid..fsize: UINT64_MAX = unset */
 };
 
-static void parse_run_opts(int argc, char **argv, struct run_opts *o)
+/* Returns 0, or -1 with msg saying what is wrong: "run" makes that a usage error, the exec server an
+ * error line to its client. */
+static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *msg, size_t cap)
 {
 	int i;
 	*o = (struct run_opts){ .head = 65536, .tail = 65536, .uid = UINT64_MAX, .gid = UINT64_MAX, .nofile = UINT64_MAX,
 				.fsize = UINT64_MAX };
 	o->cgroups = calloc((size_t)argc + 1, sizeof(char *));
 	o->env = calloc((size_t)argc + 1, sizeof(char *));
-	if (!o->cgroups || !o->env) usage("out of memory");
+	if (!o->cgroups || !o->env) {
+		snprintf(msg, cap, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
 		const char *opt = argv[i];
 		char *v, *colon;
@@ -498,7 +564,10 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 			o->seccomp = 1;
 			continue;
 		}
-		if (i + 1 >= argc) usage("%s needs a value", opt);
+		if (i + 1 >= argc) {
+			snprintf(msg, cap, "%s needs a value", opt);
+			return -1;
+		}
 		v = argv[++i];
 		if (!strcmp(opt, "--record"))
 			o->record = v;
@@ -535,19 +604,52 @@ static void parse_run_opts(int argc, char **argv, struct run_opts *o)
 			*colon = ':';
 		} else
 			bad = 1;
-		if (bad) usage("bad option %s %s", opt, v);
+		if (bad) {
+			snprintf(msg, cap, "bad option %s %s", opt, v);
+			return -1;
+		}
 	}
-	if (i + 1 >= argc || !o->record) usage("run needs --record DIR and -- CMD...");
+	if (i + 1 >= argc || !o->record) {
+		snprintf(msg, cap, "run needs --record DIR and -- CMD...");
+		return -1;
+	}
 	o->cmd = argv + i + 1;
+	return 0;
 }
 
-static const char *const ns_names[] = { "ipc", "uts", "net", "cgroup", "mnt" }; /* mnt last */
-static const int ns_types[] = { CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS };
+/* The child joins the first NNS in this order (mnt last); the supervisor joins pid, just for the fork. */
+static const char *const ns_names[] = { "ipc", "uts", "net", "cgroup", "mnt", "pid" };
+static const int ns_types[] = { CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWNS, CLONE_NEWPID };
 #define NNS 5
+#define NS_PID NNS /* index of the pid namespace in an array of NNS + 1 namespace files */
+
+static void close_fds(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0) close(fds[i]), fds[i] = -1;
+}
+
+/* Opens the NNS + 1 namespace files of pid, in ns_names order. Returns 0, or -1 with msg set and
+ * nothing left open. */
+static int open_namespaces(long pid, int fds[NNS + 1], char *msg, size_t cap)
+{
+	char path[96];
+	for (int i = 0; i <= NNS; i++)
+		fds[i] = -1;
+	for (int i = 0; i <= NNS; i++) {
+		snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, ns_names[i]);
+		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			snprintf(msg, cap, "open %s: %s", path, strerror(errno));
+			close_fds(fds, NNS + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 struct child_ctx {
 	const struct run_opts *o;
-	int ns[NNS];              /* -1 without --ns-pid */
+	const int *ns;            /* NNS namespace files, -1 without --ns-pid */
 	int in, out, err, report; /* report: close-on-exec pipe that carries a set-up failure */
 	const struct sock_fprog *filter;
 };
@@ -709,6 +811,8 @@ static int capture_pump(struct capture *c)
 struct supervisor {
 	const struct run_opts *o;
 	int dirfd, sigfd, report, cg_made;
+	int ns[NNS + 1];         /* the sandbox's namespace files (ns_names order), -1 without --ns-pid */
+	int conn, conn_eof;      /* exec server: the client's connection (-1 for run); conn_eof: stop reading it */
 	struct capture out, err;
 	pid_t child;             /* 0 until forked */
 	int reaped, status, timed_out, killed;
@@ -868,20 +972,16 @@ static int write_supervisor_file(int dirfd)
 static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 {
 	const struct run_opts *o = s->o;
-	struct child_ctx c = { .o = o, .filter = filter, .ns = { -1, -1, -1, -1, -1 } };
-	int out[2], err[2], report[2], ns_pid = -1, own_pid_ns = -1;
+	struct child_ctx c = { .o = o, .filter = filter, .ns = s->ns };
+	int out[2], err[2], report[2], own_pid_ns = -1;
 	const char *in = o->stdin_path ? o->stdin_path : "/dev/null";
-	char path[96];
 
 	if (!o->exec_cgroup && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		FAIL("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	if ((c.in = open(in, O_RDONLY | O_CLOEXEC)) < 0) FAIL("open stdin %s: %s", in, strerror(errno));
-	for (int i = 0; o->ns_pid && i <= NNS; i++) { /* the five the child joins, then pid for us */
-		int *slot = i < NNS ? &c.ns[i] : &ns_pid;
-		snprintf(path, sizeof path, "/proc/%llu/ns/%s", (unsigned long long)o->ns_pid, i < NNS ? ns_names[i] : "pid");
-		if ((*slot = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			FAIL("open %s: %s", path, strerror(errno));
-	}
+	/* The exec server hands us the files it holds; run opens them through /proc. */
+	if (o->ns_pid && s->ns[NS_PID] < 0 && open_namespaces((long)o->ns_pid, s->ns, s->error, sizeof s->error) < 0)
+		return -1;
 	if (o->ns_pid && (own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
 		FAIL("open /proc/self/ns/pid: %s", strerror(errno));
 	if (o->exec_cgroup) {
@@ -900,7 +1000,7 @@ static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 
 	/* setns(CLONE_NEWPID) only affects our future children: join for this one fork, then return to
 	 * our own namespace so that a lingering copy stays out of the sandbox's sight. */
-	if (ns_pid >= 0 && setns(ns_pid, CLONE_NEWPID) < 0)
+	if (s->ns[NS_PID] >= 0 && setns(s->ns[NS_PID], CLONE_NEWPID) < 0)
 		FAIL("join pid namespace of pid %llu: %s", (unsigned long long)o->ns_pid, strerror(errno));
 	s->started_ms = now_ms(CLOCK_REALTIME);
 	pid_t pid = fork();
@@ -913,12 +1013,20 @@ static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 	s->child = pid;
 	s->out.pipe = out[0], s->err.pipe = err[0], s->report = report[0];
 	close(out[1]), close(err[1]), close(report[1]), close(c.in);
-	for (int i = 0; i < NNS; i++)
-		if (c.ns[i] >= 0) close(c.ns[i]);
-	if (ns_pid >= 0) close(ns_pid), close(own_pid_ns);
+	/* A lingering copy must not keep the sandbox's mounts alive after the sandbox ends. */
+	close_fds(s->ns, NNS + 1);
+	if (own_pid_ns >= 0) close(own_pid_ns);
 	if (fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(report[0], F_SETFL, O_NONBLOCK) < 0)
 		warn("fcntl O_NONBLOCK: %s", strerror(errno));
 	return 0;
+}
+
+/* SIGTERM, SIGINT and the exec server client's "K" all mean the same: kill the tree, record killed. */
+static void kill_requested(struct supervisor *s)
+{
+	if (s->killed) return;
+	s->killed = 1;
+	kill_tree(s);
 }
 
 /* Acts on queued signals; returns 1 when SIGTERM or SIGINT was among them. */
@@ -929,23 +1037,38 @@ static int handle_signals(struct supervisor *s, int lingering)
 	while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
 		stop |= si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT;
 	if (!lingering) reap_children(s);
-	if (stop && !lingering && !s->killed) {
-		s->killed = 1;
-		kill_tree(s);
-	}
+	if (stop && !lingering) kill_requested(s);
 	return stop;
 }
 
-/* One turn of the event loop shared by the supervisor and its lingering copy: wait up to timeout ms,
- * then act on signals and pump output. Returns 1 on SIGTERM/SIGINT, -1 if poll failed. */
+/* Reads what the exec server's client sent; 1 if it asked for a kill. EOF is not a kill: a client
+ * that goes away (a server restart) leaves the exec running, so we just stop listening. */
+static int client_wants_kill(struct supervisor *s)
+{
+	char buf[64];
+	ssize_t n = read(s->conn, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN)) return 0;
+	if (n <= 0) {
+		s->conn_eof = 1;
+		return 0;
+	}
+	return memchr(buf, 'K', (size_t)n) != NULL;
+}
+
+/* One turn of the event loop shared by the supervisor and its lingering copy (which has no conn):
+ * wait up to timeout ms, then act on signals, the client and output. Returns 1 on SIGTERM/SIGINT, -1
+ * if poll failed. */
 static int step(struct supervisor *s, int timeout, int lingering)
 {
-	struct pollfd p[3] = { { s->sigfd, POLLIN, 0 }, { s->out.pipe, POLLIN, 0 }, { s->err.pipe, POLLIN, 0 } };
+	struct pollfd p[4] = { { s->sigfd, POLLIN, 0 }, { s->out.pipe, POLLIN, 0 }, { s->err.pipe, POLLIN, 0 },
+			       { s->conn >= 0 && !s->conn_eof ? s->conn : -1, POLLIN, 0 } }; /* poll skips fd -1 */
 	int stop = 0;
-	if (poll(p, 3, timeout) < 0)
+	if (poll(p, 4, timeout) < 0)
 		return errno == EINTR ? 0 : -1;
 	if (p[0].revents)
 		stop = handle_signals(s, lingering);
+	if (p[3].revents && client_wants_kill(s) && !lingering)
+		kill_requested(s);
 	if (p[1].revents)
 		capture_pump(&s->out);
 	if (p[2].revents)
@@ -990,6 +1113,8 @@ static void linger(struct supervisor *s)
 		s->out.pipe = s->err.pipe = -1;
 		return;
 	}
+	if (s->conn >= 0) /* the client's answer is the supervisor's to send; EOF must not wait for us */
+		close(s->conn), s->conn = -1;
 	if (setsid() < 0 || (devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 || dup2(devnull, 0) < 0 ||
 	    dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0)
 		_exit(1); /* our stderr may be the caller's pipe: nowhere useful to report this */
@@ -1000,9 +1125,12 @@ static void linger(struct supervisor *s)
 	_exit(0);
 }
 
-static int write_exit_record(struct supervisor *s)
+#define EXIT_JSON_MAX (6 * MSG_MAX + 512)
+
+/* Writes the exit record; json receives its line. Returns 0, or 3 with errno set. */
+static int write_exit_record(struct supervisor *s, char json[EXIT_JSON_MAX])
 {
-	char json[6 * MSG_MAX + 512], err[6 * MSG_MAX + 3] = "null", code[16] = "null", sig[16] = "null";
+	char err[6 * MSG_MAX + 3] = "null", code[16] = "null", sig[16] = "null";
 	int fd, n;
 	if (!s->child)
 		strcpy(code, "126");
@@ -1012,7 +1140,7 @@ static int write_exit_record(struct supervisor *s)
 		snprintf(sig, sizeof sig, "%d", WTERMSIG(s->status));
 	if (s->error[0]) json_string(err, s->error);
 	s->ended_ms = s->ended_ms ? s->ended_ms : now_ms(CLOCK_REALTIME);
-	n = snprintf(json, sizeof json,
+	n = snprintf(json, EXIT_JSON_MAX,
 		     "{\"exitCode\":%s,\"signal\":%s,\"timedOut\":%s,\"killed\":%s,\"oomKills\":%lld,\"pidsMax\":%lld,"
 		     "\"childPid\":%ld,\"startedAtMs\":%lld,\"endedAtMs\":%lld,\"stdoutBytes\":%llu,\"stderrBytes\":%llu,\"error\":%s}\n",
 		     code, sig, s->timed_out ? "true" : "false", s->killed ? "true" : "false",
@@ -1022,10 +1150,24 @@ static int write_exit_record(struct supervisor *s)
 	fd = openat(s->dirfd, "exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write_full(fd, json, (size_t)n, -1) < 0 || close(fd) < 0 ||
 	    renameat(s->dirfd, "exit.tmp", s->dirfd, "exit") < 0) {
-		warn("write %s/exit: %s", s->o->record, strerror(errno));
+		int saved = errno;
+		warn("write %s/exit: %s", s->o->record, strerror(saved));
+		errno = saved;
 		return 3;
 	}
 	return 0;
+}
+
+/* Tells the exec server's client what the record says, then lets go of it. */
+static void answer_client(struct supervisor *s, int rc, const char *json)
+{
+	if (s->conn < 0) return;
+	if (rc == 0)
+		send_line(s->conn, json);
+	else
+		send_error(s->conn, "write %s/exit: %s", s->o->record, strerror(errno));
+	close(s->conn);
+	s->conn = -1;
 }
 
 /* The main child is gone: take its last output and set-up error, hand the pipes to a lingering copy
@@ -1042,21 +1184,26 @@ static int finish(struct supervisor *s)
 		snprintf(s->error, sizeof s->error, "capture %s: %s", s->out.failed ? "stdout" : "stderr",
 			 strerror(s->out.failed ? s->out.failed : s->err.failed));
 	if (s->out.pipe >= 0 || s->err.pipe >= 0) linger(s);
-	int rc = write_exit_record(s);
+	char json[EXIT_JSON_MAX];
+	int rc = write_exit_record(s, json);
+	answer_client(s, rc, json); /* before the cgroup clean-up: the client need not wait for it */
 	/* After a kill the dead may still be listed for a moment; otherwise whoever is listed is alive. */
 	remove_exec_cgroup(s, s->timed_out || s->killed ? 200 : 0);
 	return rc;
 }
 
-static int cmd_run(int argc, char **argv)
+/* The supervisor, shared by "run" and the exec server's per-connection child. ns: the sandbox's
+ * namespace files as the server holds them (NULL: run opens them if --ns-pid asks); conn: the server's
+ * client (-1 for run). Returns run's exit status. */
+static int run_supervisor(const struct run_opts *o, const int *ns, int conn)
 {
-	struct supervisor s;
-	struct run_opts o;
+	struct supervisor s = { .o = o, .report = -1, .sigfd = -1, .conn = conn };
 	struct filter f;
 	sigset_t set;
+	char line[64];
 
-	parse_run_opts(argc, argv, &o);
-	s = (struct supervisor){ .o = &o, .report = -1, .sigfd = -1 };
+	for (int i = 0; i <= NNS; i++)
+		s.ns[i] = ns ? ns[i] : -1;
 	/* Best effort: fails only when we already lead a process group, and then we are detached enough. */
 	if (setsid() < 0 && errno != EPERM) warn("setsid: %s", strerror(errno));
 	/* Blocked first, so that a SIGTERM during set-up waits for the loop instead of killing us. */
@@ -1065,11 +1212,18 @@ static int cmd_run(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if (signal(SIGHUP, SIG_IGN) == SIG_ERR || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		warn("ignore SIGHUP/SIGPIPE: %s", strerror(errno));
-	if ((s.dirfd = open(o.record, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || write_supervisor_file(s.dirfd) < 0 ||
-	    capture_open(s.dirfd, "stdout", o.head, o.tail, &s.out) < 0 ||
-	    capture_open(s.dirfd, "stderr", o.head, o.tail, &s.err) < 0) {
-		warn("record directory %s: %s", o.record, strerror(errno));
+	if ((s.dirfd = open(o->record, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || write_supervisor_file(s.dirfd) < 0 ||
+	    capture_open(s.dirfd, "stdout", o->head, o->tail, &s.out) < 0 ||
+	    capture_open(s.dirfd, "stderr", o->head, o->tail, &s.err) < 0) {
+		int saved = errno;
+		warn("record directory %s: %s", o->record, strerror(saved));
+		if (conn >= 0) send_error(conn, "record directory %s: %s", o->record, strerror(saved));
 		return 3;
+	}
+	/* Every record file exists now, so a client may start reading the capture files. */
+	if (conn >= 0) {
+		snprintf(line, sizeof line, "{\"started\":true,\"supervisorPid\":%ld}\n", (long)getpid());
+		send_line(conn, line);
 	}
 	build_filter(&f);
 	struct sock_fprog prog = { (unsigned short)f.n, f.ins };
@@ -1078,6 +1232,328 @@ static int cmd_run(int argc, char **argv)
 	else if (start_child(&s, &prog) == 0)
 		supervise(&s);
 	return finish(&s);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	char msg[MSG_MAX];
+
+	if (parse_run_opts(argc, argv, &o, msg, sizeof msg) < 0) usage("%s", msg);
+	return run_supervisor(&o, NULL, -1);
+}
+
+/* ------------------------------------------------------------------ the exec server */
+
+struct server {
+	const char *path;
+	int listen, pidfd, sigfd;
+	int ns[NNS + 1];               /* the sandbox's namespace files, ns_names order */
+	long ns_pid;
+	unsigned long long ns_start;   /* nsPid's start time: with the pid, it names nsPid across pid reuse */
+	dev_t dev;                     /* the socket file we bound, so that we never unlink a successor's */
+	ino_t ino;
+};
+
+/* The pidfd turns readable once nsPid has exited, and with it the whole pid namespace. */
+static int sandbox_running(const struct server *srv)
+{
+	struct pollfd p = { srv->pidfd, POLLIN, 0 };
+	return poll(&p, 1, 0) == 0;
+}
+
+/* For the per-connection child, which no longer has the pidfd: /proc with the start time. */
+static int sandbox_still_there(const struct server *srv)
+{
+	struct proc_stat st;
+	return read_proc_stat(srv->ns_pid, &st) == 0 && st.start_time == srv->ns_start && st.state != 'Z' &&
+	       st.state != 'X';
+}
+
+/* Reads exactly len bytes before the deadline. Returns 0, or -1 with msg set. */
+static int read_exact(int fd, char *buf, size_t len, int64_t deadline, char *msg, size_t cap)
+{
+	while (len > 0) {
+		int64_t left = deadline - now_ms(CLOCK_MONOTONIC);
+		struct pollfd p = { fd, POLLIN, 0 };
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (r < 0 && errno == EINTR) continue;
+		if (r == 0) {
+			snprintf(msg, cap, "request incomplete after %d ms", REQUEST_WAIT_MS);
+			return -1;
+		}
+		ssize_t n = r < 0 ? -1 : read(fd, buf, len);
+		if (n < 0 && errno == EINTR) continue;
+		if (n == 0) {
+			snprintf(msg, cap, "request truncated: connection closed with %zu bytes missing", len);
+			return -1;
+		}
+		if (n < 0) {
+			snprintf(msg, cap, "read request: %s", strerror(errno));
+			return -1;
+		}
+		buf += n, len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A request: a 4-byte little-endian length L, then L bytes of run's arguments, each NUL-terminated.
+ * Returns them as a NULL-terminated argv (pointing into one buffer that lives as long as the process),
+ * or NULL with msg set. */
+static char **read_request(int conn, int *argc, char *msg, size_t cap)
+{
+	int64_t deadline = now_ms(CLOCK_MONOTONIC) + REQUEST_WAIT_MS;
+	unsigned char le[4];
+	char *buf, **argv;
+	size_t n = 0;
+
+	if (read_exact(conn, (char *)le, sizeof le, deadline, msg, cap) < 0) return NULL;
+	uint32_t len = le[0] | (uint32_t)le[1] << 8 | (uint32_t)le[2] << 16 | (uint32_t)le[3] << 24;
+	if (len == 0 || len > REQUEST_MAX) {
+		snprintf(msg, cap, "bad request length %lu (1 to %d bytes)", (unsigned long)len, REQUEST_MAX);
+		return NULL;
+	}
+	if (!(buf = malloc(len))) {
+		snprintf(msg, cap, "out of memory for a request of %lu bytes", (unsigned long)len);
+		return NULL;
+	}
+	if (read_exact(conn, buf, len, deadline, msg, cap) < 0) return NULL;
+	if (buf[len - 1] != '\0') {
+		snprintf(msg, cap, "request does not end with a NUL byte");
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	if (!(argv = calloc(n + 1, sizeof *argv))) {
+		snprintf(msg, cap, "out of memory for %zu arguments", n);
+		return NULL;
+	}
+	for (size_t i = 0, k = 0; i < len; i += strlen(buf + i) + 1)
+		argv[k++] = buf + i;
+	*argc = (int)n; /* n <= REQUEST_MAX */
+	return argv;
+}
+
+/* The server's child for one connection: reads the request and becomes its supervisor. */
+static void __attribute__((noreturn)) serve_connection(struct server *srv, int conn)
+{
+	char msg[MSG_MAX];
+	struct run_opts o;
+	char **argv;
+	int argc = 0;
+
+	/* Of the server's descriptors only the namespace files may reach a supervisor: a kept listening
+	 * socket or pidfd would outlive the server in a lingering copy. (All are close-on-exec besides.) */
+	close(srv->listen), close(srv->pidfd), close(srv->sigfd);
+	if (!(argv = read_request(conn, &argc, msg, sizeof msg)) || parse_run_opts(argc, argv, &o, msg, sizeof msg) < 0) {
+		send_error(conn, "%s", msg);
+		_exit(2);
+	}
+	if (o.ns_pid) {
+		send_error(conn, "--ns-pid is not accepted: the exec server joins its own sandbox");
+		_exit(2);
+	}
+	/* The request may have taken a while to arrive: look again, so that a sandbox that ended meanwhile
+	 * gets this answer rather than a record of a failed fork. */
+	if (!sandbox_still_there(srv)) {
+		send_error(conn, "sandbox is gone");
+		_exit(2);
+	}
+	o.ns_pid = (uint64_t)srv->ns_pid; /* for messages; the namespaces come from srv->ns */
+	_exit(run_supervisor(&o, srv->ns, conn));
+}
+
+/* Accepts every pending connection and forks a supervisor for each. Returns -1 once the sandbox is
+ * gone: nothing more can be served. */
+static int accept_pending(struct server *srv)
+{
+	for (;;) {
+		int conn = accept4(srv->listen, NULL, NULL, SOCK_CLOEXEC);
+		if (conn < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+		if (conn < 0 && (errno == EINTR || errno == ECONNABORTED)) continue;
+		if (conn < 0) {
+			warn("accept on %s: %s", srv->path, strerror(errno));
+			sleep_ms(10); /* EMFILE and the like would otherwise make poll spin */
+			return 0;
+		}
+		if (!sandbox_running(srv)) {
+			send_error(conn, "sandbox is gone");
+			close(conn);
+			return -1;
+		}
+		pid_t pid = fork();
+		if (pid == 0) serve_connection(srv, conn);
+		if (pid < 0) {
+			warn("fork supervisor: %s", strerror(errno));
+			send_error(conn, "fork supervisor: %s", strerror(errno));
+		}
+		close(conn);
+	}
+}
+
+/* Reaps finished supervisors; returns 1 when SIGTERM or SIGINT asks the server to stop. */
+static int server_signals(struct server *srv)
+{
+	struct signalfd_siginfo si;
+	int stop = 0, st;
+	pid_t pid;
+	while (read(srv->sigfd, &si, sizeof si) == (ssize_t)sizeof si)
+		stop |= si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT;
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+		;
+	if (pid < 0 && errno != ECHILD) warn("waitpid: %s", strerror(errno));
+	return stop;
+}
+
+/* Stops serving: the socket file goes (only if it is still ours: a new server for the same path may
+ * have replaced it), then the server. Running supervisors are not ours to stop; they are reparented. */
+static void __attribute__((noreturn)) server_exit(struct server *srv, int code)
+{
+	struct stat st;
+	close(srv->listen);
+	if (stat(srv->path, &st) == 0 && st.st_dev == srv->dev && st.st_ino == srv->ino && unlink(srv->path) < 0)
+		warn("unlink %s: %s", srv->path, strerror(errno));
+	_exit(code);
+}
+
+static void __attribute__((noreturn)) serve(struct server *srv)
+{
+	for (;;) {
+		struct pollfd p[3] = { { srv->pidfd, POLLIN, 0 }, { srv->sigfd, POLLIN, 0 }, { srv->listen, POLLIN, 0 } };
+		if (poll(p, 3, -1) < 0 && errno != EINTR) {
+			warn("poll: %s", strerror(errno));
+			server_exit(srv, 1);
+		}
+		if (p[0].revents) /* nsPid exited */
+			server_exit(srv, 0);
+		if (p[1].revents && server_signals(srv))
+			server_exit(srv, 0);
+		if (p[2].revents && accept_pending(srv) < 0)
+			server_exit(srv, 0);
+	}
+}
+
+/* Takes hold of the sandbox: a pidfd of nsPid to watch, and its namespace files. The pidfd comes
+ * first and the checks after it, so that what we hold is nsPid itself, not a process that reused its
+ * pid: nsPid is the child of init's forked process (or that process itself), and still running once
+ * the namespace files are open. */
+static int hold_sandbox(struct server *srv, pid_t init_pid, long ns_pid, char *msg, size_t cap)
+{
+	struct proc_stat st;
+	srv->ns_pid = ns_pid;
+	if ((srv->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)ns_pid, 0)) < 0) { /* close-on-exec by design */
+		snprintf(msg, cap, "pidfd_open %ld: %s", ns_pid, strerror(errno));
+		return -1;
+	}
+	if (read_proc_stat(ns_pid, &st) < 0 || (ns_pid != init_pid && st.ppid != init_pid)) {
+		snprintf(msg, cap, "pid %ld is no longer the sandbox's pid 1", ns_pid);
+		return -1;
+	}
+	srv->ns_start = st.start_time;
+	if (open_namespaces(ns_pid, srv->ns, msg, cap) < 0) return -1;
+	if (!sandbox_running(srv)) {
+		snprintf(msg, cap, "the sandbox's pid 1 (%ld) exited", ns_pid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Binds and listens at the socket path, mode 0600 (umask: no moment with a wider mode). A stale
+ * file, left by a server that was killed, is removed first. */
+static int bind_socket(struct server *srv, char *msg, size_t cap)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	if (strlen(srv->path) >= sizeof addr.sun_path) {
+		snprintf(msg, cap, "socket path %s: longer than %zu bytes", srv->path, sizeof addr.sun_path - 1);
+		return -1;
+	}
+	strcpy(addr.sun_path, srv->path);
+	/* Non-blocking, so that accept_pending can drain the queue and stop at EAGAIN. */
+	if ((srv->listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
+		snprintf(msg, cap, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (unlink(srv->path) < 0 && errno != ENOENT) {
+		snprintf(msg, cap, "remove stale %s: %s", srv->path, strerror(errno));
+		return -1;
+	}
+	mode_t mask = umask(0177);
+	int rc = bind(srv->listen, (struct sockaddr *)&addr, sizeof addr);
+	umask(mask);
+	if (rc < 0 || stat(srv->path, &st) < 0 || listen(srv->listen, SOMAXCONN) < 0) {
+		snprintf(msg, cap, "%s %s: %s", rc < 0 ? "bind" : "listen on", srv->path, strerror(errno));
+		if (rc == 0) unlink(srv->path);
+		return -1;
+	}
+	srv->dev = st.st_dev, srv->ino = st.st_ino;
+	return 0;
+}
+
+/* The forked exec server. Detaches, takes hold of the sandbox, binds, reports "ready" on the status
+ * pipe and serves; a set-up failure is written to the pipe instead, like init_child's. */
+static void __attribute__((noreturn)) server_main(const struct init_opts *o, pid_t init_pid, long ns_pid, int status)
+{
+	struct server srv = { .path = o->serve_socket, .listen = -1, .pidfd = -1, .sigfd = -1 };
+	char msg[MSG_MAX];
+	sigset_t set;
+
+	/* The set a supervisor blocks too, so that it is already blocked in a freshly forked one. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD), sigaddset(&set, SIGTERM), sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (signal(SIGHUP, SIG_IGN) == SIG_ERR || signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		child_fail(status, 1, "ignore SIGHUP/SIGPIPE: %s", strerror(errno));
+	/* A session of its own: the JVM's process group and terminal are no longer ours. Nor is anything
+	 * else the caller let init inherit: a pipe held here would keep its reader waiting for EOF. */
+	if (setsid() < 0) child_fail(status, 1, "setsid: %s", strerror(errno));
+	if ((status > 3 && close_range(3, (unsigned)status - 1, 0) < 0) || close_range((unsigned)status + 1, ~0U, 0) < 0)
+		child_fail(status, 1, "close inherited descriptors: %s", strerror(errno));
+	if (detach_stdio(o->log, msg, sizeof msg) < 0 || hold_sandbox(&srv, init_pid, ns_pid, msg, sizeof msg) < 0)
+		child_fail(status, 1, "%s", msg);
+	if ((srv.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+		child_fail(status, 1, "signalfd: %s", strerror(errno));
+	if (bind_socket(&srv, msg, sizeof msg) < 0) child_fail(status, 1, "%s", msg);
+	if (write_full(status, "ready\n", 6, -1) < 0) { /* init is gone: nobody will learn of us */
+		warn("report ready to init: %s", strerror(errno));
+		server_exit(&srv, 1);
+	}
+	close(status);
+	serve(&srv);
+}
+
+/* Forks the exec server and waits until it listens. Returns its pid, or -1 with text saying why (the
+ * server is then reaped). */
+static pid_t start_server(const struct init_opts *o, pid_t init_pid, long ns_pid, char *text, size_t cap)
+{
+	int status[2], st, r;
+	pid_t pid;
+	if (pipe2(status, O_CLOEXEC) < 0) {
+		snprintf(text, cap, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == 0) {
+		close(status[0]);
+		server_main(o, init_pid, ns_pid, status[1]);
+	}
+	close(status[1]);
+	if (pid < 0) {
+		snprintf(text, cap, "fork: %s", strerror(errno));
+		close(status[0]);
+		return -1;
+	}
+	r = wait_ready(status[0], o->timeout_ms, text, cap);
+	close(status[0]);
+	if (r == 1) return pid; /* not waited for: it is reparented when we exit */
+	if (kill(pid, SIGKILL) < 0 && errno != ESRCH) warn("kill %d: %s", (int)pid, strerror(errno));
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	rstrip(text);
+	if (!text[0] && r < 0)
+		snprintf(text, cap, "not ready after %llu ms", (unsigned long long)o->timeout_ms);
+	else if (!text[0])
+		snprintf(text, cap, "exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+	return -1;
 }
 
 int main(int argc, char **argv)

@@ -20,12 +20,11 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
-import dev.agentbox.conversation.Callers;
-import dev.agentbox.conversation.ConversationConfig;
-import dev.agentbox.conversation.ConversationKeys;
 import dev.agentbox.toolcall.Reason;
+import dev.agentbox.toolcall.ToolCalls;
 import dev.agentbox.toolcall.ToolCatalog;
 import dev.agentbox.toolcall.ToolFailure;
+import dev.agentbox.toolcall.ToolOutcome;
 import dev.agentbox.toolcall.ToolSpec;
 import io.smallrye.mutiny.Uni;
 
@@ -38,16 +37,17 @@ import io.smallrye.mutiny.Uni;
 @Produces(MediaType.APPLICATION_JSON)
 public class ToolResource {
 
-    private final ToolCatalog catalog;
-    private final ConversationKeys keys;
-    private final ConversationConfig config;
-    private final Callers callers;
+    /** Carries notices about the conversation's sandbox (for example that it was stopped since the last call). */
+    public static final String NOTICE_HEADER = "Agentbox-Notice";
 
-    ToolResource(ToolCatalog catalog, ConversationKeys keys, ConversationConfig config, Callers callers) {
+    private final ToolCatalog catalog;
+    private final ToolCalls toolCalls;
+    private final RestCalls restCalls;
+
+    ToolResource(ToolCatalog catalog, ToolCalls toolCalls, RestCalls restCalls) {
         this.catalog = catalog;
-        this.keys = keys;
-        this.config = config;
-        this.callers = callers;
+        this.toolCalls = toolCalls;
+        this.restCalls = restCalls;
     }
 
     /**
@@ -76,14 +76,8 @@ public class ToolResource {
         return Uni.createFrom().deferred(() -> {
             ToolSpec spec = catalog.find(tool).orElseThrow(() -> ToolFailure.notFound("There is no tool '" + tool
                     + "'; GET /api/tools lists them."));
-            String header = headers.getHeaderString(config.header());
-            if (header == null) {
-                throw ToolFailure.invalid("Send the conversation in the header " + config.header()
-                        + ", e.g. -H '" + config.header() + ": my-task-1'.");
-            }
-            return spec.call(keys.resolve(callers.principal(), header, null, null), arguments);
-        }).map(result -> Response.ok(result).build())
-                .onFailure(ToolFailure.class).recoverWithItem(f -> error((ToolFailure) f));
+            return toolCalls.call(spec, restCalls.context(headers), arguments);
+        }).map(ToolResource::response).onFailure(ToolFailure.class).recoverWithItem(f -> error((ToolFailure) f));
     }
 
     @ServerExceptionMapper
@@ -100,6 +94,13 @@ public class ToolResource {
     private static Response malformedJson(JsonProcessingException e) {
         return error(ToolFailure.invalid("The request body is not valid JSON (an object of arguments is expected): "
                 + e.getOriginalMessage()));
+    }
+
+    private static Response response(ToolOutcome outcome) {
+        Response.ResponseBuilder response = outcome.isError() ? Response.status(status(outcome.failure().reason()))
+                : Response.ok();
+        outcome.notices().forEach(notice -> response.header(NOTICE_HEADER, notice));
+        return response.entity(outcome.structured()).type(MediaType.APPLICATION_JSON).build();
     }
 
     static Response error(ToolFailure failure) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -84,24 +85,51 @@ public class Conversations {
     }
 
     /**
-     * @return how many conversations have a sandbox now
+     * @return the sandboxes running now
      */
-    public int liveSandboxes() {
-        return (int) entries.values().stream().filter(Entry::hasSandbox).count();
+    public List<Sandbox> liveSandboxes() {
+        return entries.values().stream().map(Entry::current).filter(java.util.Objects::nonNull).toList();
     }
 
-    /** Stops sandboxes that have been idle longer than the idle timeout. */
+    /**
+     * Takes the notice left for a conversation whose previous sandbox was stopped or lost, once.
+     *
+     * @return what the agent should know about its sandbox, or empty
+     */
+    public Optional<String> takeNotice(ConversationKey key) {
+        Entry entry = entries.get(key.id());
+        return entry == null ? Optional.empty() : entry.takeNotice();
+    }
+
+    /**
+     * Stops sandboxes past their maximum lifetime, and sandboxes idle longer than the idle timeout: no call in
+     * flight, no job running, no call for that long.
+     */
     @Scheduled(every = "${agentbox.sandbox.reap-interval:30S}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void reapIdle() {
+    void reap() {
         Instant now = clock.instant();
         for (Entry entry : entries.values()) {
-            Sandbox idle = entry.takeIfIdle(now, config.idleTimeout());
-            if (idle != null) {
-                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: idle for more than %s]",
-                        entry.key.id(), idle.id(), config.idleTimeout());
-                idle.destroy().await().atMost(Duration.ofSeconds(30));
+            Sandbox current = entry.current();
+            if (current == null) {
+                continue;
+            }
+            String reason = null;
+            if (entry.startedAt.plus(config.maxLifetime()).isBefore(now)) {
+                reason = "it reached the maximum lifetime of " + human(config.maxLifetime());
+            } else if (entry.idleSince(now, config.idleTimeout()) && !current.isBusy()) {
+                reason = "it was idle for more than " + human(config.idleTimeout());
+            }
+            if (reason != null && entry.take(current, reason, now)) {
+                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: %s]", entry.key.id(), current.id(),
+                        reason);
+                current.destroy().await().atMost(Duration.ofSeconds(30));
             }
         }
+    }
+
+    private static String human(Duration duration) {
+        return duration.toSeconds() % 3600 == 0 ? duration.toHours() + " h"
+                : duration.toSeconds() % 60 == 0 ? duration.toMinutes() + " min" : duration.toSeconds() + " s";
     }
 
     /**
@@ -111,8 +139,8 @@ public class Conversations {
     public void stopAll() {
         List<Sandbox> stopped = new ArrayList<>();
         for (Entry entry : entries.values()) {
-            Sandbox sandbox = entry.take();
-            if (sandbox != null) {
+            Sandbox sandbox = entry.current();
+            if (sandbox != null && entry.take(sandbox, "the server stopped", clock.instant())) {
                 stopped.add(sandbox);
             }
         }
@@ -164,8 +192,10 @@ public class Conversations {
 
         private final ConversationKey key;
         private CompletableFuture<Sandbox> sandbox;
+        private Instant startedAt;
         private int inFlight;
         private Instant lastActivity;
+        private String notice;
 
         Entry(ConversationKey key) {
             this.key = key;
@@ -175,12 +205,19 @@ public class Conversations {
         synchronized CompletableFuture<Sandbox> begin() {
             inFlight++;
             lastActivity = clock.instant();
-            if (sandbox == null || sandbox.isCompletedExceptionally() || (sandbox.isDone() && !sandbox.join().isAlive())) {
-                if (sandbox != null && sandbox.isDone() && !sandbox.isCompletedExceptionally()) {
-                    LOG.infof("Sandbox replaced [conversation: %s, sandbox: %s, reason: its init died]", key.id(),
-                            sandbox.join().id());
+            Sandbox running = current();
+            if (running != null && !running.isAlive()) {
+                LOG.infof("Sandbox replaced [conversation: %s, sandbox: %s, reason: its init died]", key.id(),
+                        running.id());
+                notice = "This conversation's previous sandbox was lost (its init process died): processes that ran "
+                        + "in it and its /tmp are gone; /workspace and the job records are intact.";
+            }
+            if (running == null || !running.isAlive()) {
+                if (sandbox == null || sandbox.isDone()) {
+                    startedAt = clock.instant();
+                    sandbox = backend.provider().open(new SandboxSpec(key, config.toLimits()))
+                            .subscribeAsCompletionStage();
                 }
-                sandbox = backend.provider().open(new SandboxSpec(key, config.toLimits())).subscribeAsCompletionStage();
             }
             return sandbox;
         }
@@ -190,31 +227,41 @@ public class Conversations {
             lastActivity = clock.instant();
         }
 
-        synchronized boolean hasSandbox() {
-            return sandbox != null && sandbox.isDone() && !sandbox.isCompletedExceptionally();
+        /** @return the running sandbox, or {@code null} while there is none (or it is still being created) */
+        synchronized Sandbox current() {
+            return sandbox != null && sandbox.isDone() && !sandbox.isCompletedExceptionally() ? sandbox.join() : null;
+        }
+
+        synchronized boolean idleSince(Instant now, Duration timeout) {
+            return inFlight == 0 && !lastActivity.plus(timeout).isAfter(now);
         }
 
         synchronized void adopt(Sandbox survivor) {
             sandbox = CompletableFuture.completedFuture(survivor);
-            lastActivity = clock.instant();
+            startedAt = clock.instant();
+            lastActivity = startedAt;
         }
 
-        /** Detaches the sandbox when nothing runs and the last activity is older than the timeout. */
-        synchronized Sandbox takeIfIdle(Instant now, Duration timeout) {
-            if (inFlight > 0 || lastActivity.plus(timeout).isAfter(now)) {
-                return null;
+        /**
+         * Detaches the sandbox if it is still the current one, and leaves a notice for the conversation's next call.
+         *
+         * @return whether it was detached (and the caller must destroy it)
+         */
+        synchronized boolean take(Sandbox expected, String reason, Instant now) {
+            if (current() != expected) {
+                return false;
             }
-            return take();
-        }
-
-        /** Detaches the sandbox, whatever runs in it. */
-        synchronized Sandbox take() {
-            if (!hasSandbox()) {
-                return null;
-            }
-            Sandbox taken = sandbox.join();
             sandbox = null;
-            return taken;
+            notice = "This conversation's previous sandbox was stopped at " + now.truncatedTo(
+                    java.time.temporal.ChronoUnit.SECONDS) + " because " + reason + ": processes that ran in it and "
+                    + "its /tmp are gone; /workspace and the job records are intact.";
+            return true;
+        }
+
+        synchronized Optional<String> takeNotice() {
+            String taken = notice;
+            notice = null;
+            return Optional.ofNullable(taken);
         }
     }
 }

@@ -31,6 +31,6 @@ public class SandboxTools implements ToolSet {
                 isolation actually achieved on this host (namespaces, user, capabilities, seccomp, limits), the \
                 memory, process and CPU limits, the network policy and when an idle sandbox is stopped. Starts the \
                 sandbox if it is not running.""", List.of(), true,
-                (conversation, args) -> conversations.info(conversation)));
+                (call, args) -> conversations.info(call.conversation())));
     }
 }

@@ -48,7 +48,7 @@ public class FileTools implements ToolSet {
                                 ToolParam.optional("limit", Integer.class, "How many lines to return; default "
                                         + config.defaultReadLines() + ".")),
                         true,
-                        (conversation, args) -> files.read(conversation, args.string("path"), args.integer("offset"),
+                        (call, args) -> files.read(call.conversation(), args.string("path"), args.integer("offset"),
                                 args.integer("limit"))),
                 new ToolSpec("write_file", "Write a file", """
                         Creates a file or replaces its whole content, atomically (readers never see a half-written \
@@ -57,7 +57,7 @@ public class FileTools implements ToolSet {
                         use edit_file.""".formatted(config.maxWriteSize().asLongValue()) + PATHS,
                         List.of(path, ToolParam.required("content", String.class, "The complete new content.")),
                         false,
-                        (conversation, args) -> files.write(conversation, args.string("path"),
+                        (call, args) -> files.write(call.conversation(), args.string("path"),
                                 args.string("content"))),
                 new ToolSpec("edit_file", "Edit a file", """
                         Replaces an exact string in a text file and writes the file back atomically. old_string \
@@ -72,7 +72,7 @@ public class FileTools implements ToolSet {
                                 ToolParam.optional("replace_all", Boolean.class, "Replace every occurrence; "
                                         + "default false.")),
                         false,
-                        (conversation, args) -> files.edit(conversation, args.string("path"),
+                        (call, args) -> files.edit(call.conversation(), args.string("path"),
                                 args.string("old_string"), args.string("new_string"),
                                 args.flag("replace_all", false))),
                 new ToolSpec("list_files", "List files", """
@@ -85,7 +85,7 @@ public class FileTools implements ToolSet {
                         List.of(ToolParam.optional("path", String.class, "The directory; default /workspace."),
                                 ToolParam.optional("pattern", String.class, "A glob the entries must match.")),
                         true,
-                        (conversation, args) -> files.list(conversation, args.string("path"),
+                        (call, args) -> files.list(call.conversation(), args.string("path"),
                                 args.string("pattern"))),
                 new ToolSpec("search_files", "Search file contents", """
                         Searches the contents of text files under a path with a Perl-compatible regular expression \
@@ -99,7 +99,7 @@ public class FileTools implements ToolSet {
                                 ToolParam.optional("glob", String.class, "Only files whose name matches this glob, "
                                         + "e.g. *.java.")),
                         true,
-                        (conversation, args) -> files.search(conversation, args.string("pattern"),
+                        (call, args) -> files.search(call.conversation(), args.string("pattern"),
                                 args.string("path"), args.string("glob"))));
     }
 }

@@ -15,9 +15,16 @@ import java.util.Objects;
  * @param timeout how long the process may run before its whole process tree is killed; {@code null} means no limit
  * @param captureHead how many leading bytes of each output stream are kept
  * @param captureTail how many trailing bytes of each output stream are kept
+ * @param labels short facts the caller wants kept with the exec's record (for example the command a job runs); the
+ *        backend stores them and returns them from {@link ExecHandle#labels()}
  */
 public record ExecRequest(List<String> argv, byte[] stdin, String cwd, Map<String, String> env, Duration timeout,
-        int captureHead, int captureTail) {
+        int captureHead, int captureTail, Map<String, String> labels) {
+
+    public ExecRequest(List<String> argv, byte[] stdin, String cwd, Map<String, String> env, Duration timeout,
+            int captureHead, int captureTail) {
+        this(argv, stdin, cwd, env, timeout, captureHead, captureTail, Map.of());
+    }
 
     public ExecRequest {
         Objects.requireNonNull(argv, "argv");
@@ -27,6 +34,7 @@ public record ExecRequest(List<String> argv, byte[] stdin, String cwd, Map<Strin
         argv = List.copyOf(argv);
         stdin = stdin == null ? new byte[0] : stdin;
         env = env == null ? Map.of() : Map.copyOf(env);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
         if (captureHead < 0 || captureTail < 0) {
             throw new IllegalArgumentException("capture sizes must not be negative");
         }

@@ -1,5 +1,8 @@
 package dev.agentbox.sandbox;
 
+import java.util.List;
+import java.util.Optional;
+
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -30,6 +33,25 @@ public interface Sandbox {
     default Uni<ExecResult> exec(ExecRequest request) {
         return start(request).flatMap(ExecHandle::completion);
     }
+
+    /**
+     * Finds an exec of this conversation by id, also one started before a server restart or in an earlier sandbox of
+     * the same conversation.
+     *
+     * @return the exec, or empty when no record of it exists
+     */
+    Optional<ExecHandle> exec(String id);
+
+    /**
+     * @return the conversation's execs that still have a record, newest first
+     */
+    List<ExecHandle> execs();
+
+    /**
+     * @return whether a main process of an exec is still running (background processes left behind by finished
+     *         execs do not count)
+     */
+    boolean isBusy();
 
     /**
      * @return whether the sandbox's init is still running

@@ -21,11 +21,18 @@ public interface SandboxConfig {
     String backend();
 
     /**
-     * How long a sandbox may stay without a call before it is stopped. Its workspace stays; the next call starts a
-     * new sandbox on it.
+     * How long a sandbox may stay without a call and without a running job before it is stopped. Its workspace and
+     * job records stay; the next call starts a new sandbox on them.
      */
     @WithDefault("15M")
     Duration idleTimeout();
+
+    /**
+     * The longest a sandbox may live, busy or not. At that age it is stopped (running jobs included) and the next call
+     * starts a new one on the same workspace.
+     */
+    @WithDefault("24H")
+    Duration maxLifetime();
 
     /**
      * How often idle sandboxes are looked for.

@@ -11,7 +11,7 @@ import dev.agentbox.sandbox.CapturedOutput;
  * Turns captured output into text for a model: bytes that are not UTF-8 become U+FFFD, and text over a budget keeps
  * its head and tail around a note that says how much was cut.
  */
-final class OutputText {
+public final class OutputText {
 
     private OutputText() {
     }
@@ -53,7 +53,7 @@ final class OutputText {
     }
 
     /** Decodes UTF-8, replacing malformed input instead of failing. */
-    static String decode(byte[] bytes) {
+    public static String decode(byte[] bytes) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
                 .onUnmappableCharacter(CodingErrorAction.REPLACE);
         try {

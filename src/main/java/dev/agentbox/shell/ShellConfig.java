@@ -20,9 +20,9 @@ public interface ShellConfig {
     Duration defaultTimeout();
 
     /**
-     * The longest timeout a call may ask for.
+     * The longest timeout a call may ask for, and the timeout of background commands that give none.
      */
-    @WithDefault("1H")
+    @WithDefault("12H")
     Duration maxTimeout();
 
     /**

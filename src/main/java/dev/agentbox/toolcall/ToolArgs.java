@@ -54,6 +54,12 @@ public final class ToolArgs {
         return value == null ? null : ((Number) value).intValue();
     }
 
+    /** @return the integer argument as a long (for byte offsets past 2 GiB), or {@code null} when absent */
+    public Long longInteger(String name) {
+        Object value = values.get(name);
+        return value == null ? null : ((Number) value).longValue();
+    }
+
     /** @return the boolean argument, or {@code fallback} when absent */
     public boolean flag(String name, boolean fallback) {
         Object value = values.get(name);
@@ -61,6 +67,11 @@ public final class ToolArgs {
     }
 
     private static boolean fits(Class<?> type, Object value) {
+        if (type == Long.class) {
+            return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
+                    || value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+                            && Math.abs(n.doubleValue()) < 9.0e15;
+        }
         if (type == Integer.class) {
             if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
                 return true;

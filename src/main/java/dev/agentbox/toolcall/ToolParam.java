@@ -4,7 +4,7 @@ package dev.agentbox.toolcall;
  * One argument of a tool.
  *
  * @param name the wire name, snake_case
- * @param type {@code String.class}, {@code Integer.class} or {@code Boolean.class}
+ * @param type {@code String.class}, {@code Integer.class}, {@code Long.class} or {@code Boolean.class}
  * @param required whether calls must give it
  * @param description what it means, its default and its limits
  */
@@ -22,7 +22,7 @@ public record ToolParam(String name, Class<?> type, boolean required, String des
      * @return the JSON Schema type name
      */
     public String jsonType() {
-        if (type == Integer.class) {
+        if (type == Integer.class || type == Long.class) {
             return "integer";
         }
         return type == Boolean.class ? "boolean" : "string";

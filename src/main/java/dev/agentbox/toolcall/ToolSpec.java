@@ -2,7 +2,6 @@ package dev.agentbox.toolcall;
 
 import java.util.List;
 
-import dev.agentbox.conversation.ConversationKey;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -30,11 +29,11 @@ public record ToolSpec(String name, String title, String description, List<ToolP
     public interface Handler {
 
         /**
-         * @param conversation the caller's conversation
+         * @param call the caller's conversation, progress and cancellation
          * @param args the arguments, checked against the tool's parameters
          * @return the result; failures the agent can act on are {@link ToolFailure}s
          */
-        Uni<? extends ToolResult> call(ConversationKey conversation, ToolArgs args);
+        Uni<? extends ToolResult> call(CallContext call, ToolArgs args);
     }
 
     /**
@@ -56,10 +55,10 @@ public record ToolSpec(String name, String title, String description, List<ToolP
     /**
      * Checks raw arguments against the parameters and runs the tool.
      *
-     * @param conversation the caller's conversation
+     * @param call the caller's conversation, progress and cancellation
      * @param raw the arguments as decoded from JSON
      */
-    public Uni<? extends ToolResult> call(ConversationKey conversation, java.util.Map<String, ?> raw) {
-        return Uni.createFrom().deferred(() -> handler.call(conversation, ToolArgs.check(name, params, raw)));
+    public Uni<? extends ToolResult> call(CallContext call, java.util.Map<String, ?> raw) {
+        return Uni.createFrom().deferred(() -> handler.call(call, ToolArgs.check(name, params, raw)));
     }
 }

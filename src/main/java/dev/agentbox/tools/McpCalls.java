@@ -1,7 +1,7 @@
 package dev.agentbox.tools;
 
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.BiConsumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -9,12 +9,17 @@ import dev.agentbox.conversation.Callers;
 import dev.agentbox.conversation.ConversationConfig;
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.ConversationKeys;
+import dev.agentbox.toolcall.CallContext;
+import dev.agentbox.toolcall.ToolCalls;
 import dev.agentbox.toolcall.ToolFailure;
-import dev.agentbox.toolcall.ToolResult;
+import dev.agentbox.toolcall.ToolOutcome;
+import dev.agentbox.toolcall.ToolSpec;
 import io.quarkiverse.mcp.server.McpConnection;
 import io.quarkiverse.mcp.server.Meta;
 import io.quarkiverse.mcp.server.MetaKey;
+import io.quarkiverse.mcp.server.Progress;
 import io.quarkiverse.mcp.server.TextContent;
+import io.quarkiverse.mcp.server.ToolManager;
 import io.quarkiverse.mcp.server.ToolResponse;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
@@ -32,10 +37,13 @@ class McpCalls {
     private final ConversationConfig config;
     private final Callers callers;
     private final CurrentVertxRequest currentRequest;
+    private final ToolCalls toolCalls;
     private final MetaKey metaKey;
 
-    McpCalls(ConversationKeys keys, ConversationConfig config, Callers callers, CurrentVertxRequest currentRequest) {
+    McpCalls(ConversationKeys keys, ConversationConfig config, Callers callers, CurrentVertxRequest currentRequest,
+            ToolCalls toolCalls) {
         this.keys = keys;
+        this.toolCalls = toolCalls;
         this.config = config;
         this.callers = callers;
         this.currentRequest = currentRequest;
@@ -43,14 +51,22 @@ class McpCalls {
     }
 
     /**
-     * Runs a tool call in the caller's conversation.
+     * Runs a tool call in the caller's conversation and renders its outcome.
      */
-    Uni<ToolResponse> call(McpConnection connection, Meta meta,
-            Function<ConversationKey, Uni<? extends ToolResult>> work) {
-        return Uni.createFrom().<ToolResult> deferred(() -> work.apply(conversation(connection, meta))
-                .map(r -> (ToolResult) r))
-                .map(McpCalls::success)
-                .onFailure(ToolFailure.class).recoverWithItem(f -> error((ToolFailure) f));
+    Uni<ToolResponse> call(ToolSpec spec, ToolManager.ToolArguments args) {
+        return Uni.createFrom().deferred(() -> toolCalls.call(spec, context(args), args.args()))
+                .onFailure(ToolFailure.class).recoverWithItem(f -> new ToolOutcome(null, (ToolFailure) f, List.of()))
+                .map(outcome -> new ToolResponse(outcome.isError(), List.of(new TextContent(outcome.text())),
+                        outcome.structured(), null));
+    }
+
+    private CallContext context(ToolManager.ToolArguments args) {
+        ConversationKey conversation = conversation(args.connection(), args.meta());
+        Progress progress = args.progress();
+        BiConsumer<Double, String> progressSink = progress.token().isEmpty() ? null
+                : (value, message) -> progress.notificationBuilder().setProgress(value).setMessage(message).build()
+                        .sendAndForget();
+        return new CallContext(conversation, progressSink, () -> args.cancellation().check().isRequested());
     }
 
     private ConversationKey conversation(McpConnection connection, Meta meta) {
@@ -59,17 +75,5 @@ class McpCalls {
         Object fromMeta = meta == null ? null : meta.getValue(metaKey);
         return keys.resolve(callers.principal(), header, fromMeta == null ? null : fromMeta.toString(),
                 connection == null ? null : connection.id());
-    }
-
-    static ToolResponse success(ToolResult result) {
-        return new ToolResponse(false, List.of(new TextContent(result.text())), result, null);
-    }
-
-    static ToolResponse error(ToolFailure failure) {
-        String text = failure.reason() + ": " + failure.getMessage();
-        if (failure.details() instanceof ToolResult details) {
-            text += "\n" + details.text();
-        }
-        return new ToolResponse(true, List.of(new TextContent(text)), failure.asStructured(), null);
     }
 }

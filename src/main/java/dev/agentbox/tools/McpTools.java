@@ -35,8 +35,7 @@ class McpTools {
                     .setInputSchema(new JsonObject(spec.inputSchema()))
                     .setAnnotations(new ToolManager.ToolAnnotations(spec.title(), spec.readOnly(), !spec.readOnly(),
                             spec.readOnly(), false))
-                    .setAsyncHandler(args -> calls.call(args.connection(), args.meta(),
-                            conversation -> spec.call(conversation, args.args())))
+                    .setAsyncHandler(args -> calls.call(spec, args))
                     .register();
         }
     }

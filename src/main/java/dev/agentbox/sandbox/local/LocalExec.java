@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -17,32 +20,67 @@ import dev.agentbox.sandbox.SandboxException;
 import io.smallrye.mutiny.Uni;
 
 /**
- * One exec in a local sandbox, followed through its helper process and its record directory.
+ * One exec in a local sandbox, known by its record directory. Whoever started it (or found it again after a restart)
+ * supplies a future that completes when its supervisor is done; the result itself is always read from the record.
  */
 final class LocalExec implements ExecHandle {
 
     private static final Logger LOG = Logger.getLogger(LocalExec.class);
 
-    private final String id;
+    private final ExecRecord record;
     private final Path recordDir;
-    private final Process supervisor;
     private final LocalSandbox sandbox;
     private final ExitRecords exitRecords;
     private final CompletableFuture<ExecResult> result;
+    private volatile ExecResult finished;
 
-    LocalExec(String id, Path recordDir, Process supervisor, LocalSandbox sandbox, Executor executor,
-            ExitRecords exitRecords) {
-        this.id = id;
+    /**
+     * @param supervisorDone completes when the supervisor has written the exit record or is gone without one
+     */
+    LocalExec(ExecRecord record, Path recordDir, LocalSandbox sandbox, ExitRecords exitRecords,
+            CompletableFuture<?> supervisorDone, Executor executor) {
+        this.record = record;
         this.recordDir = recordDir;
-        this.supervisor = supervisor;
         this.sandbox = sandbox;
         this.exitRecords = exitRecords;
-        this.result = supervisor.onExit().thenApplyAsync(p -> readResult(p.exitValue()), executor);
+        this.result = supervisorDone.thenApplyAsync(ignored -> readFinished(), executor);
     }
 
     @Override
     public String id() {
-        return id;
+        return record.id();
+    }
+
+    @Override
+    public Map<String, String> labels() {
+        return record.labels();
+    }
+
+    @Override
+    public Instant startedAt() {
+        return record.startedAt();
+    }
+
+    Path recordDir() {
+        return recordDir;
+    }
+
+    @Override
+    public Optional<ExecResult> result() {
+        ExecResult known = finished;
+        if (known != null) {
+            return Optional.of(known);
+        }
+        try {
+            return exitRecords.read(recordDir).map(this::remember);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return result().isEmpty() && supervisor().isPresent();
     }
 
     @Override
@@ -61,11 +99,13 @@ final class LocalExec implements ExecHandle {
 
     @Override
     public void kill() {
-        if (supervisor.isAlive()) {
-            // The helper kills the whole tree and records that it did.
-            supervisor.destroy();
+        Optional<ProcessHandle> supervisor = supervisor();
+        if (supervisor.isPresent() && result().isEmpty()) {
+            // The supervisor kills the whole tree and records that it did.
+            supervisor.get().destroy();
         } else {
-            sandbox.killExecTree(id);
+            // Ended already: what may be left are background processes it started.
+            sandbox.killExecTree(id());
         }
     }
 
@@ -77,37 +117,51 @@ final class LocalExec implements ExecHandle {
             }
             Files.deleteIfExists(recordDir);
         } catch (IOException e) {
-            LOG.debugf("Exec record not removed [exec: %s, cause: %s]", id, e.getMessage());
+            LOG.debugf("Exec record not removed [exec: %s, cause: %s]", id(), e.getMessage());
         }
     }
 
-    private ExecResult readResult(int helperExit) {
-        ExitRecord exit;
+    /**
+     * @return the supervisor process, when it still runs
+     */
+    Optional<ProcessHandle> supervisor() {
         try {
-            exit = exitRecords.read(recordDir).orElse(null);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            String[] fields = Files.readString(recordDir.resolve("supervisor")).trim().split(" ");
+            long pid = Long.parseLong(fields[0]);
+            return ProcStat.isSame(pid, Long.parseLong(fields[1])) ? ProcessHandle.of(pid) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
-        if (exit == null) {
-            if (!sandbox.isAlive()) {
+    }
+
+    private ExecResult readFinished() {
+        Optional<ExecResult> known = result();
+        if (known.isPresent()) {
+            ExecResult done = known.get();
+            if (Integer.valueOf(9).equals(done.signal()) && !done.timedOut() && !done.killed() && !sandbox.isAlive()) {
                 throw SandboxException.lost("The sandbox stopped while the command ran");
             }
-            throw new IllegalStateException("The exec helper exited with " + helperExit
-                    + " without a record; its log: " + helperLog());
+            return done;
         }
-        if (exit.signal() != null && exit.signal() == 9 && !exit.timedOut() && !exit.killed()
-                && !sandbox.isAlive()) {
+        if (!sandbox.isAlive()) {
             throw SandboxException.lost("The sandbox stopped while the command ran");
         }
-        if (exit.pidsMax() > 0) {
+        throw SandboxException.lost("The command's supervisor stopped without recording how the command ended; its "
+                + "log: " + helperLog());
+    }
+
+    private ExecResult remember(ExitRecord exit) {
+        if (exit.pidsMax() > 0 && finished == null) {
             // The command exhausted the process limit; whatever it left running (typically a fork bomb) would keep
             // the sandbox unable to fork, so it goes now rather than break the next call.
-            sandbox.killExecTree(id);
+            sandbox.killExecTree(id());
         }
-        return new ExecResult(exit.exitCode(), exit.signal(), exit.timedOut(), exit.killed(),
+        ExecResult done = new ExecResult(exit.exitCode(), exit.signal(), exit.timedOut(), exit.killed(),
                 exit.oomKills() > 0 && diedOfSigkill(exit), exit.pidsMax() > 0,
                 Duration.ofMillis(Math.max(0, exit.endedAtMs() - exit.startedAtMs())), output(false), output(true),
                 exit.error());
+        finished = done;
+        return done;
     }
 
     /** Killed by SIGKILL itself, or a shell reporting that its child was (exit code 128 + 9). */

@@ -2,16 +2,28 @@ package dev.agentbox.sandbox.local;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecRequest;
@@ -29,6 +41,8 @@ final class LocalSandbox implements Sandbox {
     private static final Logger LOG = Logger.getLogger(LocalSandbox.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ID_CHARS = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
+    private static final Pattern EXEC_ID = Pattern.compile("[a-z2-9]{12}");
+    private static final String EXEC_FILE = "exec.json";
 
     private final SandboxRecord record;
     private final ConversationFiles files;
@@ -37,9 +51,13 @@ final class LocalSandbox implements Sandbox {
     private final Path helper;
     private final Executor executor;
     private final ExitRecords exitRecords;
+    private final ObjectMapper json;
+    private final ScheduledExecutorService watcher;
+    private final Map<String, LocalExec> running = new ConcurrentHashMap<>();
 
     LocalSandbox(SandboxRecord record, ConversationFiles files, Cgroups.Sandbox cgroups, SandboxSpec.Limits limits,
-            Path helper, Executor executor, ExitRecords exitRecords) {
+            Path helper, Executor executor, ExitRecords exitRecords, ObjectMapper json,
+            ScheduledExecutorService watcher) {
         this.record = record;
         this.files = files;
         this.cgroups = cgroups;
@@ -47,6 +65,8 @@ final class LocalSandbox implements Sandbox {
         this.helper = helper;
         this.executor = executor;
         this.exitRecords = exitRecords;
+        this.json = json;
+        this.watcher = watcher;
     }
 
     @Override
@@ -60,10 +80,10 @@ final class LocalSandbox implements Sandbox {
 
     @Override
     public Uni<ExecHandle> start(ExecRequest request) {
-        return Uni.createFrom().item(() -> startNow(request)).runSubscriptionOn(executor);
+        return Uni.createFrom().<ExecHandle> item(() -> startNow(request)).runSubscriptionOn(executor);
     }
 
-    private ExecHandle startNow(ExecRequest request) {
+    private LocalExec startNow(ExecRequest request) {
         if (!isAlive()) {
             throw SandboxException.lost("The sandbox's init process is gone");
         }
@@ -72,28 +92,43 @@ final class LocalSandbox implements Sandbox {
         }
         String execId = newExecId();
         Path recordDir = files.execs().resolve(execId);
+        ExecRecord execRecord = new ExecRecord(execId, Instant.now(), request.labels());
         try {
             Files.createDirectory(recordDir);
+            json.writeValue(recordDir.resolve(EXEC_FILE).toFile(), execRecord);
             if (request.stdin().length > 0) {
                 Files.write(recordDir.resolve("stdin"), request.stdin());
             }
-            Process supervisor = new ProcessBuilder(runCommand(execId, recordDir, request))
-                    .redirectInput(new File("/dev/null"))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.appendTo(recordDir.resolve("helper.log").toFile()))
-                    .start();
-            return new LocalExec(execId, recordDir, supervisor, this, executor, exitRecords);
+            CompletableFuture<?> done = launch(recordDir, runArguments(execId, recordDir, request));
+            LocalExec exec = new LocalExec(execRecord, recordDir, this, exitRecords, done, executor);
+            running.put(execId, exec);
+            done.whenComplete((ignored, failure) -> running.remove(execId));
+            return exec;
         } catch (IOException e) {
             throw SandboxException.unavailable("Cannot start the exec helper: " + e.getMessage(), e);
         }
     }
 
-    private List<String> runCommand(String execId, Path recordDir, ExecRequest request) {
-        List<String> cmd = new ArrayList<>(List.of(helper.toString(), "run", "--record", recordDir.toString(),
-                "--ns-pid", Long.toString(record.nsPid()), "--uid", Integer.toString(record.uid()), "--gid",
-                Integer.toString(record.uid()), "--cwd", request.cwd(), "--seccomp",
-                "--nofile", Integer.toString(limits.openFiles()), "--fsize", Long.toString(limits.fileSizeBytes()),
-                "--capture", request.captureHead() + ":" + request.captureTail()));
+    /** Starts the helper's supervisor for one exec; the future completes when the supervisor is done. */
+    private CompletableFuture<?> launch(Path recordDir, List<String> runArguments) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(helper.toString(), "run", "--ns-pid",
+                Long.toString(record.nsPid())));
+        cmd.addAll(runArguments);
+        Process supervisor = new ProcessBuilder(cmd)
+                .redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.appendTo(recordDir.resolve("helper.log").toFile()))
+                .start();
+        return supervisor.onExit();
+    }
+
+    /** The options of the helper's {@code run}, without {@code --ns-pid}: what the sandbox gives every exec. */
+    private List<String> runArguments(String execId, Path recordDir, ExecRequest request) {
+        List<String> cmd = new ArrayList<>(List.of("--record", recordDir.toString(), "--uid",
+                Integer.toString(record.uid()), "--gid", Integer.toString(record.uid()), "--cwd", request.cwd(),
+                "--seccomp", "--nofile", Integer.toString(limits.openFiles()), "--fsize",
+                Long.toString(limits.fileSizeBytes()), "--capture",
+                request.captureHead() + ":" + request.captureTail()));
         if (cgroups != null) {
             for (Path dir : cgroups.limits()) {
                 cmd.addAll(List.of("--cgroup", dir.toString()));
@@ -117,6 +152,75 @@ final class LocalSandbox implements Sandbox {
         cmd.add("--");
         cmd.addAll(request.argv());
         return cmd;
+    }
+
+    @Override
+    public Optional<ExecHandle> exec(String id) {
+        LocalExec live = running.get(id);
+        if (live != null) {
+            return Optional.of(live);
+        }
+        if (!EXEC_ID.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(fromRecord(files.execs().resolve(id)));
+    }
+
+    @Override
+    public List<ExecHandle> execs() {
+        List<LocalExec> found = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(files.execs())) {
+            for (Path dir : dirs.toList()) {
+                LocalExec live = running.get(dir.getFileName().toString());
+                LocalExec exec = live != null ? live : fromRecord(dir);
+                if (exec != null) {
+                    found.add(exec);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        found.sort(Comparator.comparing(LocalExec::startedAt).reversed());
+        return List.copyOf(found);
+    }
+
+    @Override
+    public boolean isBusy() {
+        return execs().stream().anyMatch(e -> e.result().isEmpty() && ((LocalExec) e).supervisor().isPresent());
+    }
+
+    /**
+     * An exec found through its record: finished, or still running under a supervisor this server did not start (it
+     * was started before a restart). A running one is then followed like the execs started here.
+     */
+    private LocalExec fromRecord(Path recordDir) {
+        ExecRecord execRecord;
+        try {
+            execRecord = json.readValue(recordDir.resolve(EXEC_FILE).toFile(), ExecRecord.class);
+        } catch (IOException e) {
+            return null;
+        }
+        if (Files.exists(recordDir.resolve("exit"))) {
+            return new LocalExec(execRecord, recordDir, this, exitRecords, CompletableFuture.completedFuture(null),
+                    executor);
+        }
+        return running.computeIfAbsent(execRecord.id(), id -> {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            LocalExec exec = new LocalExec(execRecord, recordDir, this, exitRecords, done, executor);
+            done.whenComplete((ignored, failure) -> running.remove(id));
+            // Not inline: completing here would remove the entry from inside computeIfAbsent.
+            watcher.execute(() -> watchUntilDone(exec, done));
+            return exec;
+        });
+    }
+
+    /** Completes {@code done} once the exec's exit record exists or its supervisor is gone. */
+    private void watchUntilDone(LocalExec exec, CompletableFuture<Void> done) {
+        if (Files.exists(exec.recordDir().resolve("exit")) || exec.supervisor().isEmpty()) {
+            done.complete(null);
+            return;
+        }
+        watcher.schedule(() -> watchUntilDone(exec, done), 200, TimeUnit.MILLISECONDS);
     }
 
     /** Kills the tree of one exec: everything in its freezer cgroup. */

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,6 +47,11 @@ public class LocalSandboxProvider implements SandboxProvider {
     private final LocalConfig config;
     private final ObjectMapper json;
     private final Executor executor = Infrastructure.getDefaultWorkerPool();
+    private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "agentbox-exec-watcher");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private volatile Path helper;
     private volatile ConversationStore store;
@@ -251,7 +258,7 @@ public class LocalSandboxProvider implements SandboxProvider {
 
     private LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
         Cgroups.Sandbox sandboxCgroups = record.cgroups() && cgroups != null ? cgroups.sandbox(record.id()) : null;
-        return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords);
+        return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords, json, watcher);
     }
 
     private SandboxRecord readRecord(ConversationFiles files) {

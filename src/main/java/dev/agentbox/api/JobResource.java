@@ -1,0 +1,100 @@
+package dev.agentbox.api;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.RestStreamElementType;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import dev.agentbox.jobs.JobOutput;
+import dev.agentbox.jobs.Jobs;
+import dev.agentbox.toolcall.CallContext;
+import dev.agentbox.toolcall.ToolFailure;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+
+/**
+ * The conversation's jobs as resources, for curl: list, status, output, a live follow of the output as Server-Sent
+ * Events, and kill. The conversation comes from the conversation header. Starting a job is
+ * {@code POST /api/tools/bash} with {@code "background": true}.
+ */
+@Path("/api/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobResource {
+
+    private static final int FOLLOW_WAIT_SECONDS = 15;
+
+    private final Jobs jobs;
+    private final RestCalls restCalls;
+
+    JobResource(Jobs jobs, RestCalls restCalls) {
+        this.jobs = jobs;
+        this.restCalls = restCalls;
+    }
+
+    @GET
+    public Uni<Response> list(HttpHeaders headers) {
+        return ok(Uni.createFrom().deferred(() -> jobs.list(restCalls.context(headers).conversation())));
+    }
+
+    @GET
+    @Path("{id}")
+    public Uni<Response> status(HttpHeaders headers, @PathParam("id") String id) {
+        return ok(Uni.createFrom().deferred(() -> jobs.status(restCalls.context(headers).conversation(), id)));
+    }
+
+    /**
+     * A piece of output: from {@code offset} (default: the tail), waiting up to {@code wait_seconds} for more.
+     */
+    @GET
+    @Path("{id}/output")
+    public Uni<Response> output(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
+            @QueryParam("offset") Long offset, @QueryParam("wait_seconds") Integer waitSeconds) {
+        return ok(Uni.createFrom().deferred(() -> jobs.output(restCalls.context(headers), id, stream, offset,
+                waitSeconds)));
+    }
+
+    /**
+     * Follows a job's output from {@code offset} (default 0) as Server-Sent Events, one JSON piece per event, until
+     * the job has ended and everything was sent; the last event has {@code "complete": true}.
+     */
+    @GET
+    @Path("{id}/follow")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<JobOutput> follow(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
+            @QueryParam("offset") Long offset) {
+        CallContext call = restCalls.context(headers);
+        AtomicLong next = new AtomicLong(offset == null ? 0 : offset);
+        return Multi.createBy().repeating()
+                .uni(() -> jobs.output(call, id, stream, next.get(), FOLLOW_WAIT_SECONDS)
+                        .invoke(piece -> next.set(piece.nextOffset())))
+                .whilst(piece -> !piece.complete())
+                .select().where(piece -> !piece.output().isEmpty() || piece.complete());
+    }
+
+    @POST
+    @Path("{id}/kill")
+    public Uni<Response> kill(HttpHeaders headers, @PathParam("id") String id) {
+        return ok(Uni.createFrom().deferred(() -> jobs.kill(restCalls.context(headers).conversation(), id)));
+    }
+
+    @ServerExceptionMapper
+    Response toolFailure(ToolFailure failure) {
+        return ToolResource.error(failure);
+    }
+
+    private static Uni<Response> ok(Uni<?> result) {
+        return result.map(r -> Response.ok(r).build()).onFailure(ToolFailure.class)
+                .recoverWithItem(f -> ToolResource.error((ToolFailure) f));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.agentbox.api;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.core.HttpHeaders;
+
+import dev.agentbox.conversation.Callers;
+import dev.agentbox.conversation.ConversationConfig;
+import dev.agentbox.conversation.ConversationKeys;
+import dev.agentbox.toolcall.CallContext;
+import dev.agentbox.toolcall.ToolFailure;
+
+/**
+ * How a REST request names its conversation: the conversation header is required (REST has no session to fall back
+ * on).
+ */
+@ApplicationScoped
+class RestCalls {
+
+    private final ConversationKeys keys;
+    private final ConversationConfig config;
+    private final Callers callers;
+
+    RestCalls(ConversationKeys keys, ConversationConfig config, Callers callers) {
+        this.keys = keys;
+        this.config = config;
+        this.callers = callers;
+    }
+
+    /**
+     * @throws ToolFailure {@code INVALID_ARGUMENT} when the header is missing or malformed
+     */
+    CallContext context(HttpHeaders headers) {
+        String header = headers.getHeaderString(config.header());
+        if (header == null) {
+            throw ToolFailure.invalid("Send the conversation in the header " + config.header() + ", e.g. -H '"
+                    + config.header() + ": my-task-1'.");
+        }
+        return CallContext.of(keys.resolve(callers.principal(), header, null, null));
+    }
+}
