@@ -154,21 +154,32 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 struct proc_stat {
 	char state;
 	long ppid, pgrp, session;
+	unsigned flags;                /* field 9: the kernel's PF_* bits */
 	unsigned long long start_time; /* field 22: with the pid, it names a process across pid reuse */
 };
+
+#define PF_EXITING 0x4 /* include/linux/sched.h: set as soon as a task starts to exit */
 
 static int read_proc_stat(long pid, struct proc_stat *st)
 {
 	char path[64], buf[1024], *p;
 	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
 	if (read_small(path, buf, sizeof buf) < 0 || !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 1, " %c %ld %ld %ld", &st->state, &st->ppid, &st->pgrp, &st->session) != 4)
+	    sscanf(p + 1, " %c %ld %ld %ld %*d %*d %u", &st->state, &st->ppid, &st->pgrp, &st->session, &st->flags) != 5)
 		return -1;
 	for (int field = 2; field < 22 && p; field++) /* p is at the end of field 2 */
 		p = strchr(p + 1, ' ');
 	if (!p) return -1;
 	st->start_time = strtoull(p + 1, NULL, 10);
 	return 0;
+}
+
+/* 1 while pid exists and has not begun to exit; start_time, unless 0, must match (against pid reuse). */
+static int process_running(long pid, unsigned long long start_time)
+{
+	struct proc_stat st;
+	return read_proc_stat(pid, &st) == 0 && (!start_time || st.start_time == start_time) && st.state != 'Z' &&
+	       st.state != 'X' && !(st.flags & PF_EXITING);
 }
 
 /* First pid in /proc/PID/task/PID/children, 0 if none. */
@@ -1008,7 +1019,10 @@ static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 	int fork_errno = errno;
 	if (own_pid_ns >= 0 && setns(own_pid_ns, CLONE_NEWPID) < 0)
 		warn("return to own pid namespace: %s", strerror(errno));
-	if (pid < 0) /* ENOMEM here usually means the sandbox's pid 1 has died */
+	/* A pid namespace whose init has begun to exit takes no new pids: fork fails with ENOMEM. */
+	if (pid < 0 && fork_errno == ENOMEM && o->ns_pid && !process_running((long)o->ns_pid, 0))
+		FAIL("sandbox is gone: pid %llu has exited (fork: %s)", (unsigned long long)o->ns_pid, strerror(fork_errno));
+	if (pid < 0)
 		FAIL("fork: %s", strerror(fork_errno));
 	s->child = pid;
 	s->out.pipe = out[0], s->err.pipe = err[0], s->report = report[0];
@@ -1262,12 +1276,13 @@ static int sandbox_running(const struct server *srv)
 	return poll(&p, 1, 0) == 0;
 }
 
-/* For the per-connection child, which no longer has the pidfd: /proc with the start time. */
+/* For the per-connection child, which no longer has the pidfd: /proc, with the start time against pid
+ * reuse. It also sees what the pidfd does not yet: a pid 1 that has begun to exit. The pidfd turns
+ * readable only once the kernel has killed and waited for the whole namespace (tens of ms), and forks
+ * into the namespace fail from the start of that. */
 static int sandbox_still_there(const struct server *srv)
 {
-	struct proc_stat st;
-	return read_proc_stat(srv->ns_pid, &st) == 0 && st.start_time == srv->ns_start && st.state != 'Z' &&
-	       st.state != 'X';
+	return process_running(srv->ns_pid, srv->ns_start);
 }
 
 /* Reads exactly len bytes before the deadline. Returns 0, or -1 with msg set. */
@@ -1481,9 +1496,14 @@ static int bind_socket(struct server *srv, char *msg, size_t cap)
 	mode_t mask = umask(0177);
 	int rc = bind(srv->listen, (struct sockaddr *)&addr, sizeof addr);
 	umask(mask);
-	if (rc < 0 || stat(srv->path, &st) < 0 || listen(srv->listen, SOMAXCONN) < 0) {
-		snprintf(msg, cap, "%s %s: %s", rc < 0 ? "bind" : "listen on", srv->path, strerror(errno));
-		if (rc == 0) unlink(srv->path);
+	if (rc < 0) {
+		snprintf(msg, cap, "bind %s: %s", srv->path, strerror(errno));
+		return -1;
+	}
+	const char *what = stat(srv->path, &st) < 0 ? "stat" : listen(srv->listen, SOMAXCONN) < 0 ? "listen on" : NULL;
+	if (what) {
+		snprintf(msg, cap, "%s %s: %s", what, srv->path, strerror(errno));
+		unlink(srv->path);
 		return -1;
 	}
 	srv->dev = st.st_dev, srv->ino = st.st_ino;

@@ -47,6 +47,16 @@ public final class HostInspection {
                 }).toList();
     }
 
+    /** @return the process's command line with spaces between arguments, or empty when it is gone */
+    public static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"))).replace('\0', ' ')
+                    .trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** @return how many file descriptors this JVM has open */
     public static long openFileDescriptors() {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {

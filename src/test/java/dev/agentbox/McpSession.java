@@ -71,6 +71,17 @@ public final class McpSession implements AutoCloseable {
         return structured(call("bash", Map.of("command", command)));
     }
 
+    /** Starts a bash command, in the background or not, and returns the structured result. */
+    public JsonObject bash(String command, boolean background) {
+        return structured(call("bash", Map.of("command", command, "background", background)));
+    }
+
+    /** Starts a bash command with a timeout, in the background or not, and returns the structured result. */
+    public JsonObject bash(String command, boolean background, int timeoutSeconds) {
+        return structured(call("bash", Map.of("command", command, "background", background, "timeout_seconds",
+                timeoutSeconds)));
+    }
+
     /** Runs a bash command that must succeed with exit code 0, and returns its stdout. */
     public String sh(String command) {
         JsonObject result = bash(command);

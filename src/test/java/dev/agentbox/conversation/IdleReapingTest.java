@@ -10,22 +10,25 @@ import org.junit.jupiter.api.Test;
 
 import dev.agentbox.HostInspection;
 import dev.agentbox.McpSession;
+import io.quarkiverse.mcp.server.ToolResponse;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Idle sandboxes are stopped and leave nothing on the host; the workspace stays for the next call.
+ * Idle sandboxes are stopped and leave nothing on the host; the workspace stays for the next call, which is told why
+ * its sandbox was gone. Running jobs keep a sandbox alive, up to its maximum lifetime.
  */
 @QuarkusTest
-@TestProfile(IdleReapingTest.ShortIdleTimeout.class)
+@TestProfile(IdleReapingTest.ShortLifetimes.class)
 class IdleReapingTest {
 
-    public static class ShortIdleTimeout implements QuarkusTestProfile {
+    public static class ShortLifetimes implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("agentbox.sandbox.idle-timeout", "2S", "agentbox.sandbox.reap-interval", "1S");
+            return Map.of("agentbox.sandbox.idle-timeout", "2S", "agentbox.sandbox.reap-interval", "1S",
+                    "agentbox.sandbox.max-lifetime", "12S");
         }
     }
 
@@ -48,9 +51,12 @@ class IdleReapingTest {
             assertThat(HostInspection.processesInNamespace("pid", namespaces[2])).as("pid namespace").isEmpty();
             assertThat(HostInspection.openFileDescriptors()).isLessThanOrEqualTo(fdsWhileRunning);
 
-            JsonObject after = McpSession.structured(mcp.call("sandbox_info", Map.of()));
-            assertThat(after.getString("sandbox_id")).isNotEqualTo(sandboxId);
-            assertThat(mcp.sh("cat kept.txt")).isEqualTo("kept\n");
+            ToolResponse next = mcp.call("bash", Map.of("command", "cat kept.txt"));
+            assertThat(McpSession.structured(next).getString("stdout")).isEqualTo("kept\n");
+            assertThat(McpSession.text(next)).startsWith("Note: This conversation's previous sandbox was stopped")
+                    .contains("idle for more than 2 s");
+            assertThat(McpSession.structured(mcp.call("sandbox_info", Map.of())).getString("sandbox_id"))
+                    .isNotEqualTo(sandboxId);
         }
     }
 
@@ -63,6 +69,37 @@ class IdleReapingTest {
 
             assertThat(McpSession.structured(mcp.call("sandbox_info", Map.of())).getString("sandbox_id"))
                     .isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aRunningJobKeepsItsSandboxUntilItEndsAndThenTheSandboxIsReaped() {
+        try (McpSession mcp = McpSession.open("idle-job")) {
+            String jobId = mcp.bash("sleep 6; echo job done", true).getString("job_id");
+            String sandboxId = McpSession.structured(mcp.call("sandbox_info", Map.of())).getString("sandbox_id");
+
+            await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5))
+                    .until(() -> !HostInspection.cgroupsStartingWith(sandboxId).isEmpty());
+            await().atMost(Duration.ofSeconds(15)).until(() -> HostInspection.cgroupsStartingWith(sandboxId).isEmpty());
+
+            JsonObject status = McpSession.structured(mcp.call("job_status", Map.of("job_id", jobId)));
+            assertThat(status.getString("status")).isEqualTo("exited");
+            assertThat(McpSession.structured(mcp.call("job_output", Map.of("job_id", jobId))).getString("output"))
+                    .isEqualTo("job done\n");
+        }
+    }
+
+    @Test
+    void aSandboxIsStoppedAtItsMaximumLifetimeEvenWhileBusy() {
+        try (McpSession mcp = McpSession.open("max-lifetime")) {
+            String jobId = mcp.bash("sleep 60", true).getString("job_id");
+            String sandboxId = McpSession.structured(mcp.call("sandbox_info", Map.of())).getString("sandbox_id");
+
+            await().atMost(Duration.ofSeconds(25)).until(() -> HostInspection.cgroupsStartingWith(sandboxId).isEmpty());
+
+            ToolResponse next = mcp.call("job_status", Map.of("job_id", jobId));
+            assertThat(McpSession.text(next)).contains("maximum lifetime of 12 s");
+            assertThat(McpSession.structured(next).getString("status")).isEqualTo("killed");
         }
     }
 }

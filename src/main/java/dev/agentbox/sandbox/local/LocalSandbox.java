@@ -256,6 +256,7 @@ final class LocalSandbox implements Sandbox {
         } catch (IOException e) {
             LOG.warnf("Cannot remove sandbox record [sandbox: %s, cause: %s]", id(), e.getMessage());
         }
+        stopRunningExecs();
         if (cgroups != null) {
             cgroups.killAll();
         }
@@ -271,14 +272,33 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
+    /**
+     * Asks the supervisors of running execs to kill their trees first, so that their records say the jobs were killed
+     * rather than that some signal ended them.
+     */
+    private void stopRunningExecs() {
+        List<ProcessHandle> supervisors = execs().stream().filter(ExecHandle::isRunning)
+                .map(e -> ((LocalExec) e).supervisor()).flatMap(Optional::stream).toList();
+        supervisors.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (ProcessHandle supervisor : supervisors) {
+            while (supervisor.isAlive() && ProcStat.isRunning(supervisor.pid()) && System.nanoTime() < deadline) {
+                sleep(5);
+            }
+        }
+    }
+
     private static void awaitGone(long pid) {
         for (int i = 0; i < 200 && ProcStat.isRunning(pid); i++) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            sleep(5);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,0 +1,107 @@
+package dev.agentbox.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The packaged server run as a separate process, so that tests can kill it as a crash would and start it again on
+ * the same state.
+ */
+final class ServerProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final Path stateDir;
+    private final Path log;
+    private final int port;
+    private final List<String> extraArgs;
+    private Process process;
+
+    ServerProcess(Path stateDir, String cgroupParent, String... extraArgs) throws IOException {
+        this.stateDir = stateDir;
+        this.log = stateDir.resolveSibling(stateDir.getFileName() + ".log");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            this.port = socket.getLocalPort();
+        }
+        this.extraArgs = new ArrayList<>(List.of("-Dagentbox.local.cgroup-parent=" + cgroupParent));
+        this.extraArgs.addAll(List.of(extraArgs));
+    }
+
+    /** Starts the server and waits until it is ready. */
+    void start() throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + stateDir));
+        command.addAll(extraArgs);
+        command.addAll(List.of("-jar", System.getProperty("agentbox.jar", "target/quarkus-app/quarkus-run.jar")));
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (HTTP.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("The server exited: " + Files.readString(log));
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("The server did not become ready: " + Files.readString(log));
+    }
+
+    /** Kills the server with SIGKILL, as a crash or an OOM kill of the JVM would. */
+    void crash() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** Calls a tool over REST in a conversation; returns the status code and the JSON body. */
+    Response tool(String conversation, String tool, Map<String, Object> arguments) throws Exception {
+        return send(HttpRequest.newBuilder(uri("/api/tools/" + tool)).header("Agentbox-Conversation", conversation)
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode())).build());
+    }
+
+    /** A JSON response. */
+    record Response(int status, JsonObject body) {
+    }
+
+    private Response send(HttpRequest request) throws Exception {
+        HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Response(response.statusCode(), new JsonObject(response.body()));
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+}
