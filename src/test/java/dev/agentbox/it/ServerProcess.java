@@ -42,7 +42,8 @@ final class ServerProcess implements AutoCloseable {
     /** Starts the server and waits until it is ready. */
     void start() throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + stateDir));
+                "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + stateDir,
+                "-Dagentbox.local.runtime-dir=" + runtimeDir(stateDir)));
         command.addAll(extraArgs);
         command.addAll(List.of("-jar", System.getProperty("agentbox.jar", "target/quarkus-app/quarkus-run.jar")));
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -63,6 +64,22 @@ final class ServerProcess implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("The server did not become ready: " + Files.readString(log));
+    }
+
+    private static Path runtimeDir(Path stateDir) {
+        return Path.of("/dev/shm/agentbox-it-" + stateDir.getParent().getFileName());
+    }
+
+    /** Removes the runtime directory a server on this state used (a tmpfs outlives the test otherwise). */
+    static void deleteRuntime(Path stateDir) throws IOException {
+        Path runtime = runtimeDir(stateDir);
+        if (Files.exists(runtime)) {
+            try (var paths = Files.walk(runtime)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
     }
 
     /** Kills the server with SIGKILL, as a crash or an OOM kill of the JVM would. */

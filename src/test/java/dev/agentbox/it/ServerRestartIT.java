@@ -78,6 +78,7 @@ class ServerRestartIT {
                     "-Dagentbox.sandbox.adopt-survivors=false")) {
                 cleanup.start();
             }
+            ServerProcess.deleteRuntime(state);
         }
     }
 

@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.agentbox.HostInspection;
@@ -22,6 +25,17 @@ import io.vertx.core.json.JsonObject;
  */
 @QuarkusTest
 class LongRunningCallTest {
+
+    @BeforeAll
+    static void waitLikeAnMcpClient() {
+        // McpAssured waits for responses with Awaitility's default timeout; a real client waits about 60 s.
+        Awaitility.setDefaultTimeout(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void restoreAwaitility() {
+        Awaitility.reset();
+    }
 
     @Test
     void aThreeMinuteForegroundCommandReturnsItsJobBeforeAnyClientTimeoutAndCompletesInFull() {

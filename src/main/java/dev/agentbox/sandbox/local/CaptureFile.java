@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -24,8 +23,9 @@ final class CaptureFile {
     }
 
     /**
-     * @param file the capture file; a missing or not yet initialised file reads as empty
+     * @param file the capture file; a file not yet initialised reads as empty
      * @return the kept head and tail of the stream
+     * @throws java.nio.file.NoSuchFileException when the file does not exist
      */
     static CapturedOutput read(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -47,8 +47,6 @@ final class CaptureFile {
                 return new CapturedOutput(concat(head, tail), new byte[0], total);
             }
             return new CapturedOutput(head, tail, total);
-        } catch (NoSuchFileException e) {
-            return CapturedOutput.EMPTY;
         }
     }
 

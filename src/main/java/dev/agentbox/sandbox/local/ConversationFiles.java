@@ -3,12 +3,14 @@ package dev.agentbox.sandbox.local;
 import java.nio.file.Path;
 
 /**
- * Where one conversation's files live on the host, below the backend's state directory. Only the workspace, the
- * home directory and the shell state are visible inside the sandbox.
+ * Where one conversation's files live on the host: below the backend's state directory (durable), and below its
+ * runtime directory (a tmpfs, for what every call writes). Only the workspace, the home directory and the shell state
+ * are visible inside the sandbox.
  *
  * @param root the conversation's directory, {@code <state-dir>/conversations/<conversation id>}
+ * @param runtime the conversation's runtime directory, {@code <runtime-dir>/conversations/<conversation id>}
  */
-record ConversationFiles(Path root) {
+record ConversationFiles(Path root, Path runtime) {
 
     /** Bound at {@code /workspace}: the agent's files. */
     Path workspace() {
@@ -22,12 +24,17 @@ record ConversationFiles(Path root) {
 
     /** Bound at {@code /run/agentbox}: the shell's saved working directory and exported variables. */
     Path shellState() {
-        return root.resolve("shell");
+        return runtime.resolve("shell");
     }
 
-    /** One directory per exec with its record: output, exit, helper log. Never visible inside the sandbox. */
+    /** The records of execs that ended, one directory each: output, exit, labels. Never visible in the sandbox. */
     Path execs() {
         return root.resolve("execs");
+    }
+
+    /** The records of execs that run (or left processes running), until they move to {@link #execs()}. */
+    Path runningExecs() {
+        return runtime.resolve("execs");
     }
 
     /** The running sandbox's own files: passwd and group, the init log, the record used to find it again. */

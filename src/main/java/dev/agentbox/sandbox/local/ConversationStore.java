@@ -26,13 +26,18 @@ final class ConversationStore {
     private static final Logger LOG = Logger.getLogger(ConversationStore.class);
 
     private final Path conversationsDir;
+    private final Path runtimeDir;
     private final int uidBase;
     private final int uidCount;
     private final ObjectMapper json;
     private final BitSet usedUids = new BitSet();
 
-    ConversationStore(Path stateDir, int uidBase, int uidCount, ObjectMapper json) throws IOException {
+    ConversationStore(Path stateDir, Path runtimeDir, int uidBase, int uidCount, ObjectMapper json)
+            throws IOException {
         this.conversationsDir = stateDir.resolve("conversations");
+        this.runtimeDir = runtimeDir.resolve("conversations");
+        Files.createDirectories(this.runtimeDir);
+        Files.setPosixFilePermissions(runtimeDir, PosixFilePermissions.fromString("rwx------"));
         this.uidBase = uidBase;
         this.uidCount = uidCount;
         this.json = json;
@@ -54,7 +59,7 @@ final class ConversationStore {
     }
 
     ConversationFiles files(String conversationId) {
-        return new ConversationFiles(conversationsDir.resolve(conversationId));
+        return new ConversationFiles(conversationsDir.resolve(conversationId), runtimeDir.resolve(conversationId));
     }
 
     /**
@@ -69,12 +74,11 @@ final class ConversationStore {
         Meta meta = new Meta(key.principal(), key.key(), uid, Instant.now());
         Files.createDirectories(files.root());
         Files.setPosixFilePermissions(files.root(), PosixFilePermissions.fromString("rwx------"));
-        for (Path owned : new Path[] { files.workspace(), files.home(), files.shellState() }) {
+        for (Path owned : new Path[] { files.workspace(), files.home() }) {
             Files.createDirectories(owned);
             Files.setAttribute(owned, "unix:uid", uid);
             Files.setAttribute(owned, "unix:gid", uid);
         }
-        Files.setPosixFilePermissions(files.shellState(), PosixFilePermissions.fromString("rwx------"));
         Files.createDirectories(files.execs());
         Files.createDirectories(files.sandbox());
         Path temp = files.root().resolve("conversation.json.tmp");
@@ -85,11 +89,24 @@ final class ConversationStore {
     }
 
     /**
+     * Makes the conversation's runtime directories, which a host reboot empties: the execs' and the shell's.
+     */
+    void prepareRuntime(ConversationFiles files, int uid) throws IOException {
+        Files.createDirectories(files.runningExecs());
+        Files.setPosixFilePermissions(files.runtime(), PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(files.shellState());
+        Files.setAttribute(files.shellState(), "unix:uid", uid);
+        Files.setAttribute(files.shellState(), "unix:gid", uid);
+        Files.setPosixFilePermissions(files.shellState(), PosixFilePermissions.fromString("rwx------"));
+    }
+
+    /**
      * @return every conversation directory with a record
      */
     List<ConversationFiles> all() throws java.io.UncheckedIOException {
         try (Stream<Path> dirs = Files.list(conversationsDir)) {
-            return dirs.filter(d -> Files.exists(d.resolve("conversation.json"))).map(ConversationFiles::new).toList();
+            return dirs.filter(d -> Files.exists(d.resolve("conversation.json")))
+                    .map(d -> files(d.getFileName().toString())).toList();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package dev.agentbox.sandbox.local;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -20,11 +21,16 @@ final class ExitRecords {
 
     /**
      * @return the exit record of an exec, or empty while the exec runs (or when its helper died before writing it)
+     * @throws NoSuchFileException when the record directory itself is gone (moved or discarded)
      */
     Optional<ExitRecord> read(Path recordDir) throws IOException {
+        Path exit = recordDir.resolve("exit");
         try {
-            return Optional.of(json.readValue(recordDir.resolve("exit").toFile(), ExitRecord.class));
-        } catch (NoSuchFileException | java.io.FileNotFoundException e) {
+            return Optional.of(json.readValue(Files.readAllBytes(exit), ExitRecord.class));
+        } catch (NoSuchFileException e) {
+            if (!Files.isDirectory(recordDir)) {
+                throw e;
+            }
             return Optional.empty();
         }
     }

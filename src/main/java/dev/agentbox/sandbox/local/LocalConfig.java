@@ -20,6 +20,15 @@ public interface LocalConfig {
     Path stateDir();
 
     /**
+     * Fast storage (a tmpfs) for what sandboxes write on every call: the records of running execs and the shell's
+     * saved working directory and variables. An exec's record moves to the state directory once the exec and the
+     * processes it left behind have ended. It survives server restarts, not host reboots (which end the sandboxes
+     * too).
+     */
+    @WithDefault("/dev/shm/agentbox")
+    Path runtimeDir();
+
+    /**
      * The root of the cgroup file systems (cgroup v1 controllers are expected below it, one directory each).
      */
     @WithDefault("/sys/fs/cgroup")

@@ -3,15 +3,13 @@ package dev.agentbox.sandbox.local;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-
-import org.jboss.logging.Logger;
 
 import dev.agentbox.sandbox.CapturedOutput;
 import dev.agentbox.sandbox.ExecHandle;
@@ -25,10 +23,8 @@ import io.smallrye.mutiny.Uni;
  */
 final class LocalExec implements ExecHandle {
 
-    private static final Logger LOG = Logger.getLogger(LocalExec.class);
-
     private final ExecRecord record;
-    private final Path recordDir;
+    private final ExecRecordFiles files;
     private final LocalSandbox sandbox;
     private final ExitRecords exitRecords;
     private final CompletableFuture<ExecResult> result;
@@ -37,10 +33,10 @@ final class LocalExec implements ExecHandle {
     /**
      * @param supervisorDone completes when the supervisor has written the exit record or is gone without one
      */
-    LocalExec(ExecRecord record, Path recordDir, LocalSandbox sandbox, ExitRecords exitRecords,
+    LocalExec(ExecRecord record, ExecRecordFiles files, LocalSandbox sandbox, ExitRecords exitRecords,
             CompletableFuture<?> supervisorDone, Executor executor) {
         this.record = record;
-        this.recordDir = recordDir;
+        this.files = files;
         this.sandbox = sandbox;
         this.exitRecords = exitRecords;
         this.result = supervisorDone.thenApplyAsync(ignored -> readFinished(), executor);
@@ -61,8 +57,8 @@ final class LocalExec implements ExecHandle {
         return record.startedAt();
     }
 
-    Path recordDir() {
-        return recordDir;
+    ExecRecordFiles files() {
+        return files;
     }
 
     @Override
@@ -72,7 +68,15 @@ final class LocalExec implements ExecHandle {
             return Optional.of(known);
         }
         try {
-            return exitRecords.read(recordDir).map(this::remember);
+            Optional<ExitRecord> exit;
+            try {
+                exit = exitRecords.read(files.running());
+            } catch (NoSuchFileException e) {
+                exit = exitRecords.read(files.archived());
+            }
+            return exit.map(this::remember);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -91,7 +95,9 @@ final class LocalExec implements ExecHandle {
     @Override
     public CapturedOutput output(boolean stderr) {
         try {
-            return CaptureFile.read(recordDir.resolve(stderr ? "stderr" : "stdout"));
+            return files.read(stderr ? "stderr" : "stdout", CaptureFile::read);
+        } catch (NoSuchFileException e) {
+            return CapturedOutput.EMPTY;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -111,14 +117,7 @@ final class LocalExec implements ExecHandle {
 
     @Override
     public void discard() {
-        try (var files = Files.list(recordDir)) {
-            for (Path file : files.toList()) {
-                Files.deleteIfExists(file);
-            }
-            Files.deleteIfExists(recordDir);
-        } catch (IOException e) {
-            LOG.debugf("Exec record not removed [exec: %s, cause: %s]", id(), e.getMessage());
-        }
+        files.delete();
     }
 
     /**
@@ -126,7 +125,7 @@ final class LocalExec implements ExecHandle {
      */
     Optional<ProcessHandle> supervisor() {
         try {
-            String[] fields = Files.readString(recordDir.resolve("supervisor")).trim().split(" ");
+            String[] fields = files.read("supervisor", Files::readString).trim().split(" ");
             long pid = Long.parseLong(fields[0]);
             return ProcStat.isSame(pid, Long.parseLong(fields[1])) ? ProcessHandle.of(pid) : Optional.empty();
         } catch (IOException | RuntimeException e) {
@@ -171,7 +170,7 @@ final class LocalExec implements ExecHandle {
 
     private String helperLog() {
         try {
-            String log = Files.readString(recordDir.resolve("helper.log"));
+            String log = files.read("helper.log", Files::readString);
             return log.length() > 2000 ? log.substring(log.length() - 2000) : log;
         } catch (IOException e) {
             return "(none)";

@@ -4,15 +4,18 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -53,11 +56,12 @@ final class LocalSandbox implements Sandbox {
     private final ExitRecords exitRecords;
     private final ObjectMapper json;
     private final ScheduledExecutorService watcher;
+    private final ExecServerClient execServer;
     private final Map<String, LocalExec> running = new ConcurrentHashMap<>();
 
     LocalSandbox(SandboxRecord record, ConversationFiles files, Cgroups.Sandbox cgroups, SandboxSpec.Limits limits,
             Path helper, Executor executor, ExitRecords exitRecords, ObjectMapper json,
-            ScheduledExecutorService watcher) {
+            ScheduledExecutorService watcher, ExecServerClient execServer) {
         this.record = record;
         this.files = files;
         this.cgroups = cgroups;
@@ -67,6 +71,7 @@ final class LocalSandbox implements Sandbox {
         this.exitRecords = exitRecords;
         this.json = json;
         this.watcher = watcher;
+        this.execServer = execServer;
     }
 
     @Override
@@ -91,7 +96,8 @@ final class LocalSandbox implements Sandbox {
             cgroups.killLargestExecTree();
         }
         String execId = newExecId();
-        Path recordDir = files.execs().resolve(execId);
+        ExecRecordFiles recordFiles = recordFiles(execId);
+        Path recordDir = recordFiles.running();
         ExecRecord execRecord = new ExecRecord(execId, Instant.now(), request.labels());
         try {
             Files.createDirectory(recordDir);
@@ -100,7 +106,7 @@ final class LocalSandbox implements Sandbox {
                 Files.write(recordDir.resolve("stdin"), request.stdin());
             }
             CompletableFuture<?> done = launch(recordDir, runArguments(execId, recordDir, request));
-            LocalExec exec = new LocalExec(execRecord, recordDir, this, exitRecords, done, executor);
+            LocalExec exec = new LocalExec(execRecord, recordFiles, this, exitRecords, done, executor);
             running.put(execId, exec);
             done.whenComplete((ignored, failure) -> running.remove(execId));
             return exec;
@@ -109,8 +115,19 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
-    /** Starts the helper's supervisor for one exec; the future completes when the supervisor is done. */
+    /**
+     * Starts the helper's supervisor for one exec, through the sandbox's exec server when it has one (no process
+     * spawned by the JVM), else by spawning the helper. The future completes when the supervisor is done.
+     */
     private CompletableFuture<?> launch(Path recordDir, List<String> runArguments) throws IOException {
+        if (record.execSocket() != null) {
+            try {
+                return execServer.submit(Path.of(record.execSocket()), runArguments);
+            } catch (IOException e) {
+                LOG.warnf("Exec server unreachable, spawning the helper instead [sandbox: %s, cause: %s]", id(),
+                        e.getMessage());
+            }
+        }
         List<String> cmd = new ArrayList<>(List.of(helper.toString(), "run", "--ns-pid",
                 Long.toString(record.nsPid())));
         cmd.addAll(runArguments);
@@ -163,25 +180,56 @@ final class LocalSandbox implements Sandbox {
         if (!EXEC_ID.matcher(id).matches()) {
             return Optional.empty();
         }
-        return Optional.ofNullable(fromRecord(files.execs().resolve(id)));
+        return Optional.ofNullable(fromRecord(recordFiles(id)));
     }
 
     @Override
     public List<ExecHandle> execs() {
-        List<LocalExec> found = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(files.execs())) {
-            for (Path dir : dirs.toList()) {
-                LocalExec live = running.get(dir.getFileName().toString());
-                LocalExec exec = live != null ? live : fromRecord(dir);
-                if (exec != null) {
-                    found.add(exec);
-                }
+        Set<String> ids = new HashSet<>(running.keySet());
+        for (Path dir : new Path[] { files.runningExecs(), files.execs() }) {
+            try (Stream<Path> records = Files.list(dir)) {
+                records.map(r -> r.getFileName().toString()).filter(n -> EXEC_ID.matcher(n).matches())
+                        .forEach(ids::add);
+            } catch (NoSuchFileException e) {
+                // a runtime directory emptied by a reboot
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        }
+        List<LocalExec> found = new ArrayList<>();
+        for (String id : ids) {
+            LocalExec live = running.get(id);
+            LocalExec exec = live != null ? live : fromRecord(recordFiles(id));
+            if (exec != null) {
+                found.add(exec);
+            }
         }
         found.sort(Comparator.comparing(LocalExec::startedAt).reversed());
         return List.copyOf(found);
+    }
+
+    /**
+     * Moves the records of ended execs from the runtime tmpfs to the state directory, once no process of theirs is
+     * left (a background process may still print into the record after its exec ended).
+     */
+    void archiveEnded() {
+        try (Stream<Path> records = Files.list(files.runningExecs())) {
+            for (Path dir : records.toList()) {
+                String id = dir.getFileName().toString();
+                if (!running.containsKey(id) && Files.exists(dir.resolve("exit"))
+                        && (cgroups == null || Cgroups.pids(cgroups.execCgroup(id)).isEmpty())) {
+                    recordFiles(id).archive();
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // nothing ran since a reboot
+        } catch (IOException e) {
+            LOG.debugf("Cannot list running exec records [sandbox: %s, cause: %s]", id(), e.getMessage());
+        }
+    }
+
+    private ExecRecordFiles recordFiles(String execId) {
+        return new ExecRecordFiles(files.runningExecs().resolve(execId), files.execs().resolve(execId));
     }
 
     @Override
@@ -193,20 +241,20 @@ final class LocalSandbox implements Sandbox {
      * An exec found through its record: finished, or still running under a supervisor this server did not start (it
      * was started before a restart). A running one is then followed like the execs started here.
      */
-    private LocalExec fromRecord(Path recordDir) {
+    private LocalExec fromRecord(ExecRecordFiles recordFiles) {
         ExecRecord execRecord;
         try {
-            execRecord = json.readValue(recordDir.resolve(EXEC_FILE).toFile(), ExecRecord.class);
+            execRecord = recordFiles.read(EXEC_FILE, f -> json.readValue(Files.readAllBytes(f), ExecRecord.class));
         } catch (IOException e) {
             return null;
         }
-        if (Files.exists(recordDir.resolve("exit"))) {
-            return new LocalExec(execRecord, recordDir, this, exitRecords, CompletableFuture.completedFuture(null),
+        if (Files.exists(recordFiles.current().resolve("exit"))) {
+            return new LocalExec(execRecord, recordFiles, this, exitRecords, CompletableFuture.completedFuture(null),
                     executor);
         }
         return running.computeIfAbsent(execRecord.id(), id -> {
             CompletableFuture<Void> done = new CompletableFuture<>();
-            LocalExec exec = new LocalExec(execRecord, recordDir, this, exitRecords, done, executor);
+            LocalExec exec = new LocalExec(execRecord, recordFiles, this, exitRecords, done, executor);
             done.whenComplete((ignored, failure) -> running.remove(id));
             // Not inline: completing here would remove the entry from inside computeIfAbsent.
             watcher.execute(() -> watchUntilDone(exec, done));
@@ -216,7 +264,7 @@ final class LocalSandbox implements Sandbox {
 
     /** Completes {@code done} once the exec's exit record exists or its supervisor is gone. */
     private void watchUntilDone(LocalExec exec, CompletableFuture<Void> done) {
-        if (Files.exists(exec.recordDir().resolve("exit")) || exec.supervisor().isEmpty()) {
+        if (Files.exists(exec.files().current().resolve("exit")) || exec.supervisor().isEmpty()) {
             done.complete(null);
             return;
         }
@@ -270,6 +318,7 @@ final class LocalSandbox implements Sandbox {
         if (cgroups != null) {
             cgroups.remove();
         }
+        archiveEnded();
     }
 
     /**

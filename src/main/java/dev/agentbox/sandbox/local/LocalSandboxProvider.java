@@ -9,6 +9,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,10 +59,13 @@ public class LocalSandboxProvider implements SandboxProvider {
     private volatile ConversationStore store;
     private volatile Cgroups cgroups;
     private volatile ExitRecords exitRecords;
+    private volatile ExecServerClient execServer;
+    private volatile Path stateDir;
     private volatile Isolation isolation = new Isolation(Isolation.Level.NONE, List.of(), false, false, false, false,
             false, false, List.of(), "unknown", List.of("the local backend has not started"));
     private volatile String unavailableReason = "the local backend has not started";
     private volatile SandboxSpec.Limits limits;
+    private final Set<LocalSandbox> live = ConcurrentHashMap.newKeySet();
 
     LocalSandboxProvider(LocalConfig config, ObjectMapper json) {
         this.config = config;
@@ -90,11 +95,15 @@ public class LocalSandboxProvider implements SandboxProvider {
                 refuse("the local backend must run as root to create namespaces, cgroups and per-conversation users");
                 return;
             }
-            Files.createDirectories(config.stateDir());
-            Files.setPosixFilePermissions(config.stateDir(), PosixFilePermissions.fromString("rwx--x--x"));
+            // Absolute: helpers and exec servers outlive this process and must not depend on its working directory.
+            stateDir = config.stateDir().toAbsolutePath().normalize();
+            Files.createDirectories(stateDir);
+            Files.setPosixFilePermissions(stateDir, PosixFilePermissions.fromString("rwx--x--x"));
             exitRecords = new ExitRecords(json);
-            helper = ExecHelper.install(config.stateDir().resolve("bin"));
-            store = new ConversationStore(config.stateDir(), config.uidBase(), config.uidCount(), json);
+            execServer = new ExecServerClient(json);
+            helper = ExecHelper.install(stateDir.resolve("bin"));
+            store = new ConversationStore(stateDir, config.runtimeDir().toAbsolutePath().normalize(), config.uidBase(),
+                    config.uidCount(), json);
             Cgroups candidate = new Cgroups(config.cgroupRoot(), config.cgroupParent());
             String cgroupProblem = candidate.prepare();
             cgroups = cgroupProblem == null ? candidate : null;
@@ -108,6 +117,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             }
             isolation = probe(limits);
             unavailableReason = refusal(isolation);
+            watcher.scheduleWithFixedDelay(this::archiveEnded, 10, 10, TimeUnit.SECONDS);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "The local backend cannot start");
             refuse("the local backend cannot start: " + e.getMessage());
@@ -169,6 +179,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             }
             LocalSandbox sandbox = sandboxFor(record, files, limits);
             if (sandbox.isAlive()) {
+                live.add(sandbox);
                 survivors.add(new SurvivingSandbox(new ConversationKey(meta.principal(), meta.key()), sandbox));
             } else {
                 LOG.infof("Sandbox found dead, cleaning up [sandbox: %s]", record.id());
@@ -176,6 +187,20 @@ public class LocalSandboxProvider implements SandboxProvider {
             }
         }
         return survivors;
+    }
+
+    /** Moves the records of ended execs to durable storage, and forgets sandboxes that are gone. */
+    private void archiveEnded() {
+        for (LocalSandbox sandbox : live) {
+            try {
+                sandbox.archiveEnded();
+            } catch (RuntimeException e) {
+                LOG.warnf("Archiving exec records failed [sandbox: %s, cause: %s]", sandbox.id(), e.getMessage());
+            }
+            if (!sandbox.isAlive()) {
+                live.remove(sandbox);
+            }
+        }
     }
 
     private LocalSandbox openNow(SandboxSpec spec) {
@@ -191,6 +216,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             LocalSandbox adopted = sandboxFor(survivor, files, spec.limits());
             if (adopted.isAlive()) {
                 LOG.infof("Sandbox adopted [conversation: %s, sandbox: %s]", spec.conversation().id(), survivor.id());
+                live.add(adopted);
                 return adopted;
             }
             LOG.infof("Sandbox found dead, cleaning up [conversation: %s, sandbox: %s]", spec.conversation().id(),
@@ -210,14 +236,19 @@ public class LocalSandboxProvider implements SandboxProvider {
                 sandboxCgroups.create(spec.limits());
             }
             SandboxLayout.writeAccounts(files, meta.uid());
-            JsonNode init = runInit(files, sandboxCgroups);
+            store.prepareRuntime(files, meta.uid());
+            Path socket = execSocket(sandboxId);
+            JsonNode init = runInit(files, sandboxCgroups, socket);
             long nsPid = init.path("nsPid").asLong();
             SandboxRecord record = new SandboxRecord(sandboxId, init.path("pid").asLong(), nsPid,
-                    ProcStat.startTime(nsPid), meta.uid(), sandboxCgroups != null, Instant.now());
+                    ProcStat.startTime(nsPid), meta.uid(), sandboxCgroups != null, Instant.now(),
+                    init.hasNonNull("servePid") ? socket.toString() : null);
             writeRecord(files, record);
             LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
                     sandboxId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-            return sandboxFor(record, files, spec.limits());
+            LocalSandbox sandbox = sandboxFor(record, files, spec.limits());
+            live.add(sandbox);
+            return sandbox;
         } catch (IOException | RuntimeException e) {
             if (sandboxCgroups != null) {
                 sandboxCgroups.killAll();
@@ -230,9 +261,24 @@ public class LocalSandboxProvider implements SandboxProvider {
         }
     }
 
-    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups) throws IOException {
+    /**
+     * Where a sandbox's exec server listens: under the state directory, unless that path would be too long for a UNIX
+     * socket (108 bytes), then in a directory of its own under /run.
+     */
+    private Path execSocket(String sandboxId) throws IOException {
+        Path dir = stateDir.resolve("run");
+        if (dir.resolve(sandboxId + ".sock").toString().length() > 100) {
+            dir = Path.of("/run/agentbox-" + Integer.toHexString(stateDir.toString().hashCode()));
+        }
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        return dir.resolve(sandboxId + ".sock");
+    }
+
+    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups, Path socket)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(helper.toString(), "init", "--timeout-ms", "10000", "--log",
-                files.sandbox().resolve("init.log").toString()));
+                files.sandbox().resolve("init.log").toString(), "--serve-socket", socket.toString()));
         if (sandboxCgroups != null) {
             for (Path dir : sandboxCgroups.all()) {
                 cmd.addAll(List.of("--cgroup", dir.toString()));
@@ -258,7 +304,8 @@ public class LocalSandboxProvider implements SandboxProvider {
 
     private LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
         Cgroups.Sandbox sandboxCgroups = record.cgroups() && cgroups != null ? cgroups.sandbox(record.id()) : null;
-        return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords, json, watcher);
+        return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords, json, watcher,
+                execServer);
     }
 
     private SandboxRecord readRecord(ConversationFiles files) {

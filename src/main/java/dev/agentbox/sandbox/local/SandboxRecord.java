@@ -14,7 +14,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param uid the host user id commands run as
  * @param cgroups whether the sandbox has cgroups (limits and tree kills)
  * @param createdAt when the sandbox started
+ * @param execSocket the socket of the sandbox's exec server, or {@code null} when it has none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record SandboxRecord(String id, long pid, long nsPid, long nsStartTime, int uid, boolean cgroups, Instant createdAt) {
+record SandboxRecord(String id, long pid, long nsPid, long nsStartTime, int uid, boolean cgroups, Instant createdAt,
+        String execSocket) {
 }

@@ -1,12 +1,14 @@
 package dev.agentbox.sandbox.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
@@ -61,11 +63,15 @@ class CaptureFileTest {
     }
 
     @Test
-    void aMissingOrEmptyFileReadsAsNoOutput() throws IOException {
+    void aFileTheHelperHasNotInitialisedYetReadsAsNoOutput() throws IOException {
         Files.createFile(dir.resolve("empty"));
 
-        assertThat(CaptureFile.read(dir.resolve("missing")).totalBytes()).isZero();
         assertThat(CaptureFile.read(dir.resolve("empty")).totalBytes()).isZero();
+    }
+
+    @Test
+    void aMissingFileIsReportedSoThatTheMovedRecordCanBeRead() {
+        assertThatThrownBy(() -> CaptureFile.read(dir.resolve("missing"))).isInstanceOf(NoSuchFileException.class);
     }
 
     /** Writes a stream the way the helper does: head region first, then a ring for everything after it. */
