@@ -13,7 +13,10 @@ import java.util.stream.Stream;
 public final class HostInspection {
 
     public static final Path CGROUPS = Path.of("/sys/fs/cgroup");
-    public static final String CGROUP_PARENT = "agentbox-test";
+    /** The test run's id (see pom.xml): it names the cgroup parent and the runtime directory of the tests. */
+    public static final String TEST_ID = System.getProperty("agentbox.test.id", "test");
+    public static final String CGROUP_PARENT = "agentbox-" + TEST_ID;
+    public static final String RUNTIME_DIR = "/dev/shm/agentbox-" + TEST_ID;
 
     private HostInspection() {
     }

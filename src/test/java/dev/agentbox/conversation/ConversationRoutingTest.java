@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.agentbox.HostInspection;
 import dev.agentbox.McpSession;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
@@ -99,7 +100,7 @@ class ConversationRoutingTest {
             try (McpSession mcp = McpSession.open(name)) {
                 String conversationId = McpSession.structured(mcp.call("sandbox_info", Map.of()))
                         .getString("conversation_id");
-                try (var dirs = Files.list(Path.of("/sys/fs/cgroup/memory/agentbox-test"))) {
+                try (var dirs = Files.list(Path.of("/sys/fs/cgroup/memory", HostInspection.CGROUP_PARENT))) {
                     assertThat(dirs.map(p -> p.getFileName().toString())
                             .filter(d -> d.startsWith(conversationId.substring(0, 12)))).hasSize(1);
                 }

@@ -67,7 +67,8 @@ final class ServerProcess implements AutoCloseable {
     }
 
     private static Path runtimeDir(Path stateDir) {
-        return Path.of("/dev/shm/agentbox-it-" + stateDir.getParent().getFileName());
+        return Path.of("/dev/shm/agentbox-it-" + System.getProperty("agentbox.test.id", "test") + "-"
+                + stateDir.getParent().getFileName());
     }
 
     /** Removes the runtime directory a server on this state used (a tmpfs outlives the test otherwise). */

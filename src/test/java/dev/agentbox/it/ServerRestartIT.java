@@ -24,7 +24,8 @@ class ServerRestartIT {
     @Test
     void jobsAndSandboxesOutliveACrashOfTheServer() throws Exception {
         Path state = Files.createTempDirectory("agentbox-restart-").resolve("state");
-        try (ServerProcess server = new ServerProcess(state, "agentbox-it", "-Dagentbox.sandbox.keep-on-shutdown=true")) {
+        try (ServerProcess server = new ServerProcess(state, "agentbox-it-" + System.getProperty("agentbox.test.id", "test"),
+                "-Dagentbox.sandbox.keep-on-shutdown=true")) {
             server.start();
             String finishes = job(server, "sleep 2; echo done-a; exit 3");
             String keepsRunning = job(server, "for i in $(seq 1 8); do echo b$i; sleep 1; done");
@@ -74,7 +75,8 @@ class ServerRestartIT {
             assertThat(output(server, keepsRunning)).isEqualTo("b1\nb2\nb3\nb4\nb5\nb6\nb7\nb8\n");
             assertThat(status(server, keepsRunning).getInteger("exit_code")).isZero();
         } finally {
-            try (ServerProcess cleanup = new ServerProcess(state, "agentbox-it",
+            try (ServerProcess cleanup = new ServerProcess(state,
+                    "agentbox-it-" + System.getProperty("agentbox.test.id", "test"),
                     "-Dagentbox.sandbox.adopt-survivors=false")) {
                 cleanup.start();
             }

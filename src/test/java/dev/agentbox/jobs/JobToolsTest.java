@@ -12,6 +12,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import dev.agentbox.HostInspection;
 import dev.agentbox.McpSession;
 import io.quarkiverse.mcp.server.ToolResponse;
 import io.quarkus.test.junit.QuarkusTest;
@@ -123,7 +124,7 @@ class JobToolsTest {
             JsonObject status = McpSession.structured(mcp.call("job_status", Map.of("job_id", jobId)));
             assertThat(status.getString("status")).isEqualTo("timed_out");
             assertThat(status.getLong("stdout_bytes")).isGreaterThan(50_000_000L);
-            Path running = Path.of("/dev/shm/agentbox-test/conversations", conversationId, "execs", jobId, "stdout");
+            Path running = Path.of(HostInspection.RUNTIME_DIR, "conversations", conversationId, "execs", jobId, "stdout");
             Path archived = Path.of("target/agentbox-test-state/conversations", conversationId, "execs", jobId,
                     "stdout");
             assertThat(Files.size(Files.exists(running) ? running : archived)).isLessThanOrEqualTo(32 + 2 * 1024 * 1024);
