@@ -27,6 +27,7 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final int port;
     private final List<String> extraArgs;
+    private final List<String> launcher = new ArrayList<>();
     private Process process;
 
     ServerProcess(Path stateDir, String cgroupParent, String... extraArgs) throws IOException {
@@ -39,9 +40,21 @@ final class ServerProcess implements AutoCloseable {
         this.extraArgs.addAll(List.of(extraArgs));
     }
 
+    /** Runs the server under a launcher command, for example {@code setpriv} to drop root. */
+    ServerProcess launchedWith(String... command) {
+        launcher.addAll(List.of(command));
+        return this;
+    }
+
     /** Starts the server and waits until it is ready. */
     void start() throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        startAndAwait(200);
+    }
+
+    /** Starts the server and waits until its readiness check answers, with the given status. */
+    void startAndAwait(int readiness) throws Exception {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + stateDir,
                 "-Dagentbox.local.runtime-dir=" + runtimeDir(stateDir)));
         command.addAll(extraArgs);
@@ -52,7 +65,7 @@ final class ServerProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try {
                 if (HTTP.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == readiness) {
                     return;
                 }
             } catch (IOException e) {
