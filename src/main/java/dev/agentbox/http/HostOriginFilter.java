@@ -54,7 +54,7 @@ public class HostOriginFilter {
             return;
         }
         int port = context.request().localAddress() == null ? -1 : context.request().localAddress().port();
-        String host = context.request().getHeader("Host");
+        String host = hostOf(context);
         if (host == null || !hostAllowed(host.trim().toLowerCase(Locale.ROOT), port)) {
             refuse(context, path, "Host '" + printable(host) + "' is not a name this server answers to; add it to "
                     + "agentbox.http.allowed-hosts if it is yours.");
@@ -67,6 +67,16 @@ public class HostOriginFilter {
             return;
         }
         context.next();
+    }
+
+    /** The Host header, or for HTTP/2 (which has none) the {@code :authority} of the request. */
+    private static String hostOf(RoutingContext context) {
+        String host = context.request().getHeader("Host");
+        if (host == null && context.request().authority() != null) {
+            io.vertx.core.net.HostAndPort authority = context.request().authority();
+            host = authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
+        }
+        return host;
     }
 
     private boolean hostAllowed(String host, int port) {
