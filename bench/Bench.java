@@ -28,6 +28,8 @@ public class Bench {
     static final Pattern SESSION = Pattern.compile("(?i)mcp-session-id");
     static final Pattern CREATED = Pattern.compile("Sandbox created \\[conversation: [0-9a-f]+, sandbox: [^,]+, took: (\\d+) ms]");
     static final String RUN = Long.toString(System.currentTimeMillis(), 36);
+    /** An API key sent as a Bearer token with every request, when the server runs with authentication on. */
+    static final String API_KEY = System.getProperty("bench.api-key", "");
 
     public static void main(String[] args) throws Exception {
         URI mcp = URI.create(args[0]);
@@ -110,7 +112,8 @@ public class Bench {
         md.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
                 .append(firstLine("/proc/meminfo")).append(", kernel ").append(firstLine("/proc/sys/kernel/osrelease"))
                 .append('\n');
-        md.append("- java: ").append(System.getProperty("java.version")).append("\n\n");
+        md.append("- java: ").append(System.getProperty("java.version")).append('\n');
+        md.append("- server: ").append(System.getProperty("bench.label", "default configuration")).append("\n\n");
         md.append("| measurement | n | p50 ms | p90 ms | p99 ms | min ms | max ms |\n|---|---|---|---|---|---|---|\n");
         StringBuilder csv = new StringBuilder("measurement,sample,millis\n");
         for (Map.Entry<String, double[]> e : series.entrySet()) {
@@ -183,6 +186,9 @@ public class Bench {
                     .POST(HttpRequest.BodyPublishers.ofString(json));
             if (session != null) {
                 request.header("Mcp-Session-Id", session).header("MCP-Protocol-Version", "2025-11-25");
+            }
+            if (!API_KEY.isEmpty()) {
+                request.header("Authorization", "Bearer " + API_KEY);
             }
             return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
