@@ -31,7 +31,7 @@ final class ArgumentSummary {
             String name = cut(argument.getKey(), 64);
             Object value = argument.getValue();
             if (value instanceof String text) {
-                summary.put(name, CONTENTS.contains(name) ? contents(text) : cut(Redaction.redact(text), maxChars));
+                summary.put(name, CONTENTS.contains(name) ? contents(text) : Redaction.redactCut(text, maxChars));
             } else if (value instanceof Number || value instanceof Boolean || value == null) {
                 summary.put(name, value);
             } else {

@@ -24,8 +24,10 @@ final class Redaction {
             // scheme://user:password@host
             Pattern.compile("(?i)\\b[a-z][a-z0-9+.-]*://[^/\\s:@'\"]+:([^@\\s'\"/]+)@"),
             // password=..., api_key: ..., SECRET_TOKEN="...", --password ..., -p... for mysql-like tools is left alone
-            Pattern.compile("(?i)([A-Za-z0-9_.-]*(?:passw(?:or)?d|passwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-                    + "|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]*)\\s*[:=]\\s*(\"[^\"]*\"|'[^']*'|[^\\s&;,'\"]+)"),
+            // (bounded repetitions: a long run of word characters must not make matching quadratic)
+            Pattern.compile("(?i)([A-Za-z0-9_.-]{0,40}(?:passw(?:or)?d|passwd|secret|token|api[_-]?key|apikey"
+                    + "|access[_-]?key|private[_-]?key|credentials?|auth)[A-Za-z0-9_.-]{0,40})\\s{0,8}[:=]\\s{0,8}"
+                    + "(\"[^\"]{0,4096}\"|'[^']{0,4096}'|[^\\s&;,'\"]{1,4096})"),
             Pattern.compile("(?i)--?(?:passw(?:or)?d|secret|token|api[_-]?key|access[_-]?key)(?:\\s+|=)(\"[^\"]*\"|'[^']*'|"
                     + "[^\\s'\"]+)"),
             // Recognisable token shapes
@@ -40,6 +42,23 @@ final class Redaction {
             Pattern.compile("\\b(eyJ[A-Za-z0-9_-]{5,}\\.eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]+)"));
 
     private Redaction() {
+    }
+
+    /**
+     * Cuts the text to a bound, then hides its secrets. A cut in the middle of a word drops that word, so that the
+     * visible half of a long token is not left behind.
+     *
+     * @return the text, at most about {@code max} characters, with every secret found replaced by {@value #MARK}
+     */
+    static String redactCut(String text, int max) {
+        if (text.length() <= max) {
+            return redact(text);
+        }
+        int end = max;
+        while (end > 0 && !Character.isWhitespace(text.charAt(end))) {
+            end--;
+        }
+        return redact(text.substring(0, end)) + "... (" + text.length() + " characters)";
     }
 
     /**
