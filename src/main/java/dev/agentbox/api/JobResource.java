@@ -1,5 +1,7 @@
 package dev.agentbox.api;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.ws.rs.GET;
@@ -18,7 +20,10 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import dev.agentbox.jobs.JobOutput;
 import dev.agentbox.jobs.Jobs;
 import dev.agentbox.toolcall.CallContext;
+import dev.agentbox.toolcall.ToolCalls;
+import dev.agentbox.toolcall.ToolCatalog;
 import dev.agentbox.toolcall.ToolFailure;
+import dev.agentbox.toolcall.ToolSpec;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -35,21 +40,25 @@ public class JobResource {
 
     private final Jobs jobs;
     private final RestCalls restCalls;
+    private final ToolCatalog catalog;
+    private final ToolCalls toolCalls;
 
-    JobResource(Jobs jobs, RestCalls restCalls) {
+    JobResource(Jobs jobs, RestCalls restCalls, ToolCatalog catalog, ToolCalls toolCalls) {
         this.jobs = jobs;
         this.restCalls = restCalls;
+        this.catalog = catalog;
+        this.toolCalls = toolCalls;
     }
 
     @GET
     public Uni<Response> list(HttpHeaders headers) {
-        return ok(Uni.createFrom().deferred(() -> jobs.list(restCalls.context(headers).conversation())));
+        return tool("list_jobs", headers, Map.of());
     }
 
     @GET
     @Path("{id}")
     public Uni<Response> status(HttpHeaders headers, @PathParam("id") String id) {
-        return ok(Uni.createFrom().deferred(() -> jobs.status(restCalls.context(headers).conversation(), id)));
+        return tool("job_status", headers, Map.of("job_id", id));
     }
 
     /**
@@ -59,8 +68,13 @@ public class JobResource {
     @Path("{id}/output")
     public Uni<Response> output(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
             @QueryParam("offset") Long offset, @QueryParam("wait_seconds") Integer waitSeconds) {
-        return ok(Uni.createFrom().deferred(() -> jobs.output(restCalls.context(headers), id, stream, offset,
-                waitSeconds)));
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("job_id", id);
+        arguments.put("stream", stream);
+        arguments.put("offset", offset);
+        arguments.put("wait_seconds", waitSeconds);
+        arguments.values().removeIf(java.util.Objects::isNull);
+        return tool("job_output", headers, arguments);
     }
 
     /**
@@ -85,7 +99,7 @@ public class JobResource {
     @POST
     @Path("{id}/kill")
     public Uni<Response> kill(HttpHeaders headers, @PathParam("id") String id) {
-        return ok(Uni.createFrom().deferred(() -> jobs.kill(restCalls.context(headers).conversation(), id)));
+        return tool("job_kill", headers, Map.of("job_id", id));
     }
 
     @ServerExceptionMapper
@@ -93,8 +107,9 @@ public class JobResource {
         return ToolResource.error(failure);
     }
 
-    private static Uni<Response> ok(Uni<?> result) {
-        return result.map(r -> Response.ok(r).build()).onFailure(ToolFailure.class)
-                .recoverWithItem(f -> ToolResource.error((ToolFailure) f));
+    /** Runs a job tool through the same path as every tool call (limits, audit, metrics). */
+    private Uni<Response> tool(String name, HttpHeaders headers, Map<String, Object> arguments) {
+        ToolSpec spec = catalog.find(name).orElseThrow();
+        return toolCalls.call(spec, () -> restCalls.context(headers), arguments).map(ToolResource::response);
     }
 }

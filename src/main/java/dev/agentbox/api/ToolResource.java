@@ -76,7 +76,7 @@ public class ToolResource {
         return Uni.createFrom().deferred(() -> {
             ToolSpec spec = catalog.find(tool).orElseThrow(() -> ToolFailure.notFound("There is no tool '" + tool
                     + "'; GET /api/tools lists them."));
-            return toolCalls.call(spec, restCalls.context(headers), arguments);
+            return toolCalls.call(spec, () -> restCalls.context(headers), arguments);
         }).map(ToolResource::response).onFailure(ToolFailure.class).recoverWithItem(f -> error((ToolFailure) f));
     }
 
@@ -96,16 +96,23 @@ public class ToolResource {
                 + e.getOriginalMessage()));
     }
 
-    private static Response response(ToolOutcome outcome) {
-        Response.ResponseBuilder response = outcome.isError() ? Response.status(status(outcome.failure().reason()))
-                : Response.ok();
+    static Response response(ToolOutcome outcome) {
+        Response.ResponseBuilder response = outcome.isError() ? failed(outcome.failure()) : Response.ok();
         outcome.notices().forEach(notice -> response.header(NOTICE_HEADER, notice));
         return response.entity(outcome.structured()).type(MediaType.APPLICATION_JSON).build();
     }
 
     static Response error(ToolFailure failure) {
-        return Response.status(status(failure.reason())).entity(failure.asStructured())
-                .type(MediaType.APPLICATION_JSON).build();
+        return failed(failure).entity(failure.asStructured()).type(MediaType.APPLICATION_JSON).build();
+    }
+
+    /** The status of a failure, with {@code Retry-After} when the failure says when to try again. */
+    private static Response.ResponseBuilder failed(ToolFailure failure) {
+        Response.ResponseBuilder response = Response.status(status(failure.reason()));
+        if (failure.details() instanceof Map<?, ?> details && details.get("retry_after_seconds") instanceof Number n) {
+            response.header("Retry-After", n.longValue());
+        }
+        return response;
     }
 
     private static int status(Reason reason) {
@@ -114,6 +121,7 @@ public class ToolResource {
             case FORBIDDEN -> 403;
             case INPUT_TOO_LARGE -> 413;
             case NOT_UNIQUE -> 409;
+            case RATE_LIMITED, QUOTA_EXCEEDED -> 429;
             case SANDBOX_UNAVAILABLE, SANDBOX_LOST -> 503;
             case INVALID_ARGUMENT, PATH_OUTSIDE_WORKSPACE, BINARY_FILE -> 400;
             default -> 422;

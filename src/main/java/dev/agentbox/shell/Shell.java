@@ -10,11 +10,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.Conversations;
+import dev.agentbox.jobs.JobAdmission;
 import dev.agentbox.jobs.Jobs;
 import dev.agentbox.jobs.JobsConfig;
 import dev.agentbox.sandbox.CapturedOutput;
@@ -64,12 +66,15 @@ public class Shell {
     private final ShellConfig config;
     private final SandboxConfig sandboxConfig;
     private final JobsConfig jobsConfig;
+    private final Instance<JobAdmission> admission;
 
-    Shell(Conversations conversations, ShellConfig config, SandboxConfig sandboxConfig, JobsConfig jobsConfig) {
+    Shell(Conversations conversations, ShellConfig config, SandboxConfig sandboxConfig, JobsConfig jobsConfig,
+            Instance<JobAdmission> admission) {
         this.conversations = conversations;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
         this.jobsConfig = jobsConfig;
+        this.admission = admission;
     }
 
     /**
@@ -84,9 +89,14 @@ public class Shell {
         return Uni.createFrom().deferred(() -> {
             Duration timeout = timeout(timeoutSeconds, background);
             ExecRequest request = request(command, timeout, background);
-            return conversations.withSandbox(call.conversation(), sandbox -> sandbox.start(request)
-                    .flatMap(exec -> background ? Uni.createFrom().item(started(exec, timeout))
-                            : follow(call, exec, timeout)));
+            return conversations.withSandbox(call.conversation(), sandbox -> {
+                Runnable release = admission.isUnsatisfied() ? () -> {
+                } : admission.get().admit(call.conversation());
+                return sandbox.start(request).onFailure().invoke(release)
+                        .invoke(exec -> exec.completion().subscribe().with(r -> release.run(), f -> release.run()))
+                        .flatMap(exec -> background ? Uni.createFrom().item(started(exec, timeout))
+                                : follow(call, exec, timeout));
+            });
         });
     }
 

@@ -11,8 +11,6 @@ import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.ConversationKeys;
 import dev.agentbox.toolcall.CallContext;
 import dev.agentbox.toolcall.ToolCalls;
-import dev.agentbox.toolcall.ToolFailure;
-import dev.agentbox.toolcall.ToolOutcome;
 import dev.agentbox.toolcall.ToolSpec;
 import io.quarkiverse.mcp.server.McpConnection;
 import io.quarkiverse.mcp.server.Meta;
@@ -54,8 +52,7 @@ class McpCalls {
      * Runs a tool call in the caller's conversation and renders its outcome.
      */
     Uni<ToolResponse> call(ToolSpec spec, ToolManager.ToolArguments args) {
-        return Uni.createFrom().deferred(() -> toolCalls.call(spec, context(args), args.args()))
-                .onFailure(ToolFailure.class).recoverWithItem(f -> new ToolOutcome(null, (ToolFailure) f, List.of()))
+        return toolCalls.call(spec, () -> context(args), args.args())
                 .map(outcome -> new ToolResponse(outcome.isError(), List.of(new TextContent(outcome.text())),
                         outcome.structured(), null));
     }

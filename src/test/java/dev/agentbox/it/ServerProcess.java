@@ -29,6 +29,7 @@ final class ServerProcess implements AutoCloseable {
     private final List<String> extraArgs;
     private final List<String> launcher = new ArrayList<>();
     private Process process;
+    private String authorization;
 
     ServerProcess(Path stateDir, String cgroupParent, String... extraArgs) throws IOException {
         this.stateDir = stateDir;
@@ -102,11 +103,27 @@ final class ServerProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** Sends {@code Authorization: Bearer <key>} with every later request ({@code null}: none). */
+    void authenticateWith(String apiKey) {
+        this.authorization = apiKey == null ? null : "Bearer " + apiKey;
+    }
+
     /** Calls a tool over REST in a conversation; returns the status code and the JSON body. */
     Response tool(String conversation, String tool, Map<String, Object> arguments) throws Exception {
-        return send(HttpRequest.newBuilder(uri("/api/tools/" + tool)).header("Agentbox-Conversation", conversation)
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+        return send(authorized(HttpRequest.newBuilder(uri("/api/tools/" + tool)))
+                .header("Agentbox-Conversation", conversation).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode())).build());
+    }
+
+    /** GETs a path; returns the status code and the body as text. */
+    HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(authorized(HttpRequest.newBuilder(uri(path))).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     /** A JSON response. */

@@ -27,7 +27,8 @@ public final class Bench {
         }
         Target target = new Target(URI.create(options.get("mcp")), Long.parseLong(options.get("pid")),
                 Path.of(options.get("state-dir")), Path.of(options.get("runtime-dir")), options.get("cgroup-parent"),
-                Path.of(options.get("log")), Long.toString(System.currentTimeMillis(), 36));
+                Path.of(options.get("log")), Long.toString(System.currentTimeMillis(), 36),
+                options.getOrDefault("api-key", ""));
         int calls = Integer.parseInt(options.getOrDefault("calls", "300"));
         int sandboxes = Integer.parseInt(options.getOrDefault("sandboxes", "40"));
         int[] levels = Arrays.stream(options.getOrDefault("levels", "10,50,200").split(",")).filter(s -> !s.isBlank())

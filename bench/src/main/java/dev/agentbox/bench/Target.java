@@ -17,12 +17,19 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param cgroupParent its agentbox.local.cgroup-parent
  * @param log its console log
  * @param run a string unique to this run, for conversation keys
+ * @param apiKey an API key sent as a Bearer token when the server runs with authentication on, or empty
  */
-record Target(URI mcp, long pid, Path stateDir, Path runtimeDir, String cgroupParent, Path log, String run) {
+record Target(URI mcp, long pid, Path stateDir, Path runtimeDir, String cgroupParent, Path log, String run,
+        String apiKey) {
 
     /** A new MCP session bound to a conversation of this run. */
     McpHttp session(String conversation) throws Exception {
-        return new McpHttp(mcp, Map.of("Agentbox-Conversation", conversation + "-" + run));
+        Map<String, String> headers = new java.util.HashMap<>(Map.of("Agentbox-Conversation",
+                conversation + "-" + run));
+        if (!apiKey.isEmpty()) {
+            headers.put("Authorization", "Bearer " + apiKey);
+        }
+        return new McpHttp(mcp, headers);
     }
 
     /** @return what the local backend recorded about a conversation's running sandbox */

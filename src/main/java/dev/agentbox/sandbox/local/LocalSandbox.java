@@ -83,6 +83,11 @@ final class LocalSandbox implements Sandbox {
         return record;
     }
 
+    /** @return the id of the conversation this sandbox serves */
+    String conversationId() {
+        return files.root().getFileName().toString();
+    }
+
     @Override
     public Uni<ExecHandle> start(ExecRequest request) {
         return Uni.createFrom().<ExecHandle> item(() -> startNow(request)).runSubscriptionOn(executor);

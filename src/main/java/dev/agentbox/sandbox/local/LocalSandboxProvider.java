@@ -189,6 +189,37 @@ public class LocalSandboxProvider implements SandboxProvider {
         return survivors;
     }
 
+    @Override
+    public List<ConversationKey> conversations() {
+        if (store == null) {
+            return List.of();
+        }
+        List<ConversationKey> keys = new ArrayList<>();
+        for (ConversationFiles files : store.all()) {
+            ConversationStore.Meta meta = store.meta(files);
+            if (meta != null && !meta.principal().isEmpty()) {
+                keys.add(new ConversationKey(meta.principal(), meta.key()));
+            }
+        }
+        return keys;
+    }
+
+    @Override
+    public void delete(ConversationKey conversation) {
+        if (store == null) {
+            return;
+        }
+        String id = conversation.id();
+        if (live.stream().anyMatch(s -> s.isAlive() && s.conversationId().equals(id))) {
+            throw SandboxException.unavailable("The conversation's sandbox is still running", null);
+        }
+        try {
+            store.delete(id);
+        } catch (IOException e) {
+            throw SandboxException.unavailable("Cannot delete the conversation's files: " + e.getMessage(), e);
+        }
+    }
+
     /** Moves the records of ended execs to durable storage, and forgets sandboxes that are gone. */
     private void archiveEnded() {
         for (LocalSandbox sandbox : live) {
@@ -288,7 +319,10 @@ public class LocalSandboxProvider implements SandboxProvider {
         cmd.addAll(SandboxLayout.initCommand(config.bwrap(), files, config.tmpSize().asLongValue()));
         Process process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
                 .toFile())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String out;
+        try (var stdout = process.getInputStream()) {
+            out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
         try {
             process.waitFor(15, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
