@@ -28,7 +28,11 @@ public class ToolCalls {
      * @return the outcome; only unexpected failures (bugs, a broken host) fail the {@code Uni}
      */
     public Uni<ToolOutcome> call(ToolSpec spec, CallContext call, Map<String, ?> arguments) {
-        return spec.call(call, arguments).map(result -> new ToolOutcome(result, null, notices(call)))
+        return Uni.createFrom().deferred(() -> {
+            // The profile is claimed for the whole call, so that a sandbox the call starts gets exactly it.
+            Runnable release = conversations.chooseEgress(call.conversation(), call.egressProfile());
+            return spec.call(call, arguments).onTermination().invoke(release);
+        }).map(result -> new ToolOutcome(result, null, notices(call)))
                 .onFailure(ToolFailure.class)
                 .recoverWithItem(failure -> new ToolOutcome(null, (ToolFailure) failure, notices(call)));
     }
