@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import jakarta.annotation.Priority;
@@ -59,7 +60,7 @@ public class EgressProfiles {
     static Map<String, EgressPolicy> parse(EgressConfig config) {
         Map<String, EgressPolicy> parsed = new LinkedHashMap<>();
         parsed.put(EgressPolicy.NONE.profile(), EgressPolicy.NONE);
-        for (Map.Entry<String, EgressConfig.ProfileConfig> entry : config.profiles().entrySet()) {
+        for (Map.Entry<String, EgressConfig.ProfileConfig> entry : new TreeMap<>(config.profiles()).entrySet()) {
             String name = entry.getKey();
             String key = "agentbox.egress.profiles." + name;
             if (!NAME.matcher(name).matches()) {

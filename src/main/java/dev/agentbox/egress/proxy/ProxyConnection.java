@@ -157,7 +157,9 @@ final class ProxyConnection {
         if (head.isConnect()) {
             socket.write(Buffer.buffer("HTTP/1.1 200 Connection Established\r\n\r\n"));
         } else {
-            origin.write(Buffer.buffer(head.toOriginRequest()));
+            byte[] request = head.toOriginRequest();
+            bytesOut.addAndGet(request.length);
+            origin.write(Buffer.buffer(request));
         }
         if (received.length() > 0) {
             bytesOut.addAndGet(received.length());
