@@ -52,6 +52,38 @@ public final class Addresses {
     }
 
     /**
+     * @return the address as people write it: dotted IPv4, or IPv6 with the longest run of zero groups as {@code ::}
+     */
+    public static String text(InetAddress address) {
+        String full = address.getHostAddress();
+        int percent = full.indexOf('%');
+        if (percent >= 0) {
+            full = full.substring(0, percent);
+        }
+        if (!(address instanceof Inet6Address)) {
+            return full;
+        }
+        String[] groups = full.split(":");
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < groups.length; i++) {
+            int j = i;
+            while (j < groups.length && groups[j].equals("0")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+        }
+        if (bestStart < 0) {
+            return full;
+        }
+        return String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart)) + "::"
+                + String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
+    }
+
+    /**
      * Parses an IP address literal without ever asking a resolver.
      *
      * @param text a dotted IPv4 address or an IPv6 address (without brackets)

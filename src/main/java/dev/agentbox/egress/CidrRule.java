@@ -59,7 +59,7 @@ public record CidrRule(InetAddress network, int prefixLength, PortRange ports) {
         }
         if (!masked(network.getAddress(), length).equals(network)) {
             throw new IllegalArgumentException("host bits are set; the range starts at "
-                    + masked(network.getAddress(), length).getHostAddress() + "/" + length);
+                    + Addresses.text(masked(network.getAddress(), length)) + "/" + length);
         }
         return new CidrRule(network, length, ports == null ? PortRange.ANY : PortRange.parse(ports));
     }
@@ -83,7 +83,7 @@ public record CidrRule(InetAddress network, int prefixLength, PortRange ports) {
      * @return the range as {@code address/length}, as a NetworkPolicy's {@code ipBlock.cidr} takes it
      */
     public String cidr() {
-        return network.getHostAddress() + "/" + prefixLength;
+        return Addresses.text(network) + "/" + prefixLength;
     }
 
     static InetAddress masked(byte[] address, int length) {

@@ -29,7 +29,7 @@ public class EgressProfiles {
     private final ProfileGrants grants;
 
     EgressProfiles(EgressConfig config, ProfileGrants grants) {
-        this.profiles = parse(config);
+        this.profiles = parse(config.profiles());
         this.grants = grants;
         this.defaultPolicy = profiles.get(config.defaultProfile());
         if (defaultPolicy == null) {
@@ -54,13 +54,14 @@ public class EgressProfiles {
     /**
      * Reads and checks every profile of the configuration.
      *
+     * @param configured the profiles as configured, by name
      * @return the profiles by name, {@code none} first
      * @throws IllegalStateException naming the first bad entry
      */
-    static Map<String, EgressPolicy> parse(EgressConfig config) {
+    static Map<String, EgressPolicy> parse(Map<String, EgressConfig.ProfileConfig> configured) {
         Map<String, EgressPolicy> parsed = new LinkedHashMap<>();
         parsed.put(EgressPolicy.NONE.profile(), EgressPolicy.NONE);
-        for (Map.Entry<String, EgressConfig.ProfileConfig> entry : new TreeMap<>(config.profiles()).entrySet()) {
+        for (Map.Entry<String, EgressConfig.ProfileConfig> entry : new TreeMap<>(configured).entrySet()) {
             String name = entry.getKey();
             String key = "agentbox.egress.profiles." + name;
             if (!NAME.matcher(name).matches()) {

@@ -54,7 +54,7 @@ final class Destinations {
             return Verdict.refuse(never);
         }
         return policy.allowsAddress(literal, port) ? new Verdict(literal, false, null)
-                : Verdict.refuse("no address rule of the profile covers " + literal.getHostAddress() + " port " + port);
+                : Verdict.refuse("no address rule of the profile covers " + Addresses.text(literal) + " port " + port);
     }
 
     /**
@@ -66,7 +66,7 @@ final class Destinations {
             String refusal = never(address);
             if (refusal == null && Addresses.kind(address) == Addresses.Kind.INTERNAL
                     && !policy.allowsAddress(address, port)) {
-                refusal = "the name resolves to the internal address " + address.getHostAddress()
+                refusal = "the name resolves to the internal address " + Addresses.text(address)
                         + ", which no address rule of the profile covers";
             }
             if (refusal == null) {
@@ -81,11 +81,11 @@ final class Destinations {
 
     private String never(InetAddress address) {
         if (Addresses.kind(address) == Addresses.Kind.NEVER) {
-            return address.getHostAddress() + ", a loopback, link-local, multicast or unspecified address, which is "
+            return Addresses.text(address) + ", a loopback, link-local, multicast or unspecified address, which is "
                     + "never reachable";
         }
         if (hostOwn.test(address)) {
-            return address.getHostAddress() + ", an address of the agentbox host or its sandboxes, which is never "
+            return Addresses.text(address) + ", an address of the agentbox host or its sandboxes, which is never "
                     + "reachable";
         }
         return null;

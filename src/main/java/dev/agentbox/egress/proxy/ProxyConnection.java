@@ -128,12 +128,12 @@ final class ProxyConnection {
 
     private void connect(InetAddress target) {
         address = target;
-        proxy.upstream().connect(head.port(), target.getHostAddress()).onComplete(result -> {
+        proxy.upstream().connect(head.port(), Addresses.text(target)).onComplete(result -> {
             if (result.failed()) {
                 String why = result.cause().getMessage();
                 boolean timeout = why != null && why.toLowerCase().contains("timed out");
                 refuse(timeout ? 504 : 502, timeout ? "Gateway Timeout" : "Bad Gateway", Outcome.ALLOWED,
-                        "connecting to " + target.getHostAddress() + " failed: " + why);
+                        "connecting to " + Addresses.text(target) + " failed: " + why);
                 return;
             }
             NetSocket origin = result.result();
@@ -236,7 +236,7 @@ final class ProxyConnection {
         proxy.events().publish(new EgressDecision(proxy.clock().instant(),
                 client == null ? null : client.conversationId(), client == null ? null : client.sandboxId(),
                 client == null ? null : client.policy().profile(), head == null ? null : head.host(),
-                head == null ? 0 : head.port(), address == null ? null : address.getHostAddress(), outcome, reason,
+                head == null ? 0 : head.port(), address == null ? null : Addresses.text(address), outcome, reason,
                 bytesOut.get(), bytesIn.get()));
     }
 
