@@ -91,9 +91,18 @@ final class ServerProcess implements AutoCloseable {
 
     /** Calls a tool over REST in a conversation; returns the status code and the JSON body. */
     Response tool(String conversation, String tool, Map<String, Object> arguments) throws Exception {
-        return send(HttpRequest.newBuilder(uri("/api/tools/" + tool)).header("Agentbox-Conversation", conversation)
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode())).build());
+        return tool(conversation, Map.of(), tool, arguments);
+    }
+
+    /** Calls a tool over REST in a conversation with further headers; returns the status code and the JSON body. */
+    Response tool(String conversation, Map<String, String> headers, String tool, Map<String, Object> arguments)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/tools/" + tool))
+                .header("Agentbox-Conversation", conversation).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode()));
+        headers.forEach(request::header);
+        return send(request.build());
     }
 
     /** A JSON response. */
