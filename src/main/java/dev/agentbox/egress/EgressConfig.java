@@ -46,7 +46,7 @@ public interface EgressConfig {
     /**
      * Which profiles a principal may choose, {@code agentbox.egress.grants.<principal>=web,internal-api}; the entry
      * {@code *} applies to principals without one of their own. Without any entry every principal may choose every
-     * profile. The default profile is always allowed.
+     * profile. The profile named by {@code default-profile} is open to everyone.
      */
     Map<String, List<String>> grants();
 
