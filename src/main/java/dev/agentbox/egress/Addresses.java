@@ -17,9 +17,9 @@ public final class Addresses {
     private static final Pattern V4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern V6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
 
-    /** Ranges that stay closed whatever a profile says. */
+    /** Ranges that stay closed whatever a profile says (with IPv6 forms that embed an IPv4 address). */
     private static final List<CidrRule> NEVER = List.of(CidrRule.parse("0.0.0.0/8"), CidrRule.parse("127.0.0.0/8"),
-            CidrRule.parse("169.254.0.0/16"), CidrRule.parse("224.0.0.0/3"), CidrRule.parse("[::/128]"),
+            CidrRule.parse("169.254.0.0/16"), CidrRule.parse("224.0.0.0/3"), CidrRule.parse("[::/96]"),
             CidrRule.parse("[::1/128]"), CidrRule.parse("[fe80::/10]"), CidrRule.parse("[ff00::/8]"),
             CidrRule.parse("[64:ff9b::/96]"), CidrRule.parse("[2002::/16]"));
 

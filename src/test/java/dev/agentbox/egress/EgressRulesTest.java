@@ -63,6 +63,7 @@ class EgressRulesTest {
         assertThat(Addresses.kind(Addresses.literal("::ffff:127.0.0.1"))).isEqualTo(Addresses.Kind.NEVER);
         assertThat(Addresses.kind(Addresses.literal("fe80::1"))).isEqualTo(Addresses.Kind.NEVER);
         assertThat(Addresses.kind(Addresses.literal("0.0.0.0"))).isEqualTo(Addresses.Kind.NEVER);
+        assertThat(Addresses.kind(Addresses.literal("::7f00:1"))).isEqualTo(Addresses.Kind.NEVER);
         assertThat(Addresses.kind(Addresses.literal("10.0.0.1"))).isEqualTo(Addresses.Kind.INTERNAL);
         assertThat(Addresses.kind(Addresses.literal("172.31.255.1"))).isEqualTo(Addresses.Kind.INTERNAL);
         assertThat(Addresses.kind(Addresses.literal("fd00::1"))).isEqualTo(Addresses.Kind.INTERNAL);
