@@ -49,6 +49,15 @@ public final class McpSession implements AutoCloseable {
         }).build().connect());
     }
 
+    /** Connects with the conversation key (made unique to this test run) and further headers on every request. */
+    public static McpSession open(String conversation, Map<String, String> headers) {
+        return new McpSession(McpAssured.newStreamableClient().setAdditionalHeaders(m -> {
+            MultiMap all = MultiMap.caseInsensitiveMultiMap().add(HEADER, key(conversation));
+            headers.forEach(all::add);
+            return all;
+        }).build().connect());
+    }
+
     /** Connects without a conversation header: calls fall back to the MCP session. */
     public static McpSession openWithoutKey() {
         String auth = authorization;

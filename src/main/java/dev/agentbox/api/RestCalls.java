@@ -6,12 +6,13 @@ import jakarta.ws.rs.core.HttpHeaders;
 import dev.agentbox.conversation.Callers;
 import dev.agentbox.conversation.ConversationConfig;
 import dev.agentbox.conversation.ConversationKeys;
+import dev.agentbox.egress.EgressConfig;
 import dev.agentbox.toolcall.CallContext;
 import dev.agentbox.toolcall.ToolFailure;
 
 /**
  * How a REST request names its conversation: the conversation header is required (REST has no session to fall back
- * on).
+ * on). The egress profile header, when present, names the profile of the conversation's sandbox.
  */
 @ApplicationScoped
 class RestCalls {
@@ -19,11 +20,13 @@ class RestCalls {
     private final ConversationKeys keys;
     private final ConversationConfig config;
     private final Callers callers;
+    private final EgressConfig egress;
 
-    RestCalls(ConversationKeys keys, ConversationConfig config, Callers callers) {
+    RestCalls(ConversationKeys keys, ConversationConfig config, Callers callers, EgressConfig egress) {
         this.keys = keys;
         this.config = config;
         this.callers = callers;
+        this.egress = egress;
     }
 
     /**
@@ -35,6 +38,7 @@ class RestCalls {
             throw ToolFailure.invalid("Send the conversation in the header " + config.header() + ", e.g. -H '"
                     + config.header() + ": my-task-1'.");
         }
-        return CallContext.of(keys.resolve(callers.principal(), header, null, null));
+        return new CallContext(keys.resolve(callers.principal(), header, null, null), null, () -> false,
+                headers.getHeaderString(egress.header()));
     }
 }

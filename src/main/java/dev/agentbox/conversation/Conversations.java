@@ -19,6 +19,8 @@ import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
+import dev.agentbox.egress.EgressPolicy;
+import dev.agentbox.egress.EgressProfiles;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxBackend;
 import dev.agentbox.sandbox.SandboxConfig;
@@ -45,18 +47,42 @@ public class Conversations {
     private final SandboxBackend backend;
     private final SandboxConfig config;
     private final Clock clock;
+    private final EgressProfiles egressProfiles;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Map<String, Object> principalLocks = new ConcurrentHashMap<>();
     private final Event<SandboxEvent> events;
     private final Instance<SandboxAdmission> admission;
 
     Conversations(SandboxBackend backend, SandboxConfig config, Clock clock, Event<SandboxEvent> events,
-            Instance<SandboxAdmission> admission) {
+            Instance<SandboxAdmission> admission, EgressProfiles egressProfiles) {
         this.backend = backend;
         this.config = config;
         this.clock = clock;
         this.events = events;
         this.admission = admission;
+        this.egressProfiles = egressProfiles;
+    }
+
+    /**
+     * Records the egress profile a call names for its conversation, for as long as the call runs: a sandbox started
+     * meanwhile gets it, and later sandboxes of the conversation too (until a call names another). A profile cannot
+     * change while a sandbox runs.
+     *
+     * @param key the conversation
+     * @param profile the profile the call names, or {@code null} when it names none
+     * @return what to run when the call ends
+     * @throws dev.agentbox.toolcall.ToolFailure for an unknown profile ({@code INVALID_ARGUMENT}), one the principal may
+     *         not use ({@code FORBIDDEN}), or one other than the running sandbox's ({@code INVALID_ARGUMENT})
+     */
+    public Runnable chooseEgress(ConversationKey key, String profile) {
+        if (profile == null) {
+            return () -> {
+            };
+        }
+        EgressPolicy policy = egressProfiles.choose(key.principal(), profile);
+        Entry entry = entries.computeIfAbsent(key.id(), id -> new Entry(key));
+        entry.claim(policy);
+        return entry::unclaim;
     }
 
     /**
@@ -88,7 +114,8 @@ public class Conversations {
             SandboxConfig.LimitsConfig limits = config.limits();
             return Uni.createFrom().item(new SandboxInfo(key.key(), key.id(), key.principal(), provider.name(),
                     sandbox.id(), "/workspace", provider.isolation(), limits.memory().asLongValue(), limits.pids(),
-                    limits.cpus(), "none", config.idleTimeout().toSeconds()));
+                    limits.cpus(), sandbox.egress().profile(), sandbox.egress().rules(),
+                    config.idleTimeout().toSeconds()));
         });
     }
 
@@ -139,6 +166,14 @@ public class Conversations {
             stopped(entry.key, sandbox, reason);
         }
         backend.provider().delete(key);
+    }
+
+    /**
+     * @return the conversation this server knows by its id, if any
+     */
+    public Optional<ConversationKey> byId(String conversationId) {
+        Entry entry = conversationId == null ? null : entries.get(conversationId);
+        return entry == null ? Optional.empty() : Optional.of(entry.key);
     }
 
     /**
@@ -218,7 +253,12 @@ public class Conversations {
     void onStart(@Observes @Priority(20) StartupEvent event) {
         int adopted = 0;
         for (SurvivingSandbox survivor : backend.provider().survivors()) {
-            if (config.adoptSurvivors()) {
+            if (!egressProfiles.isCurrent(survivor.sandbox().egress())) {
+                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: its egress profile '%s' changed or "
+                        + "is gone]", survivor.conversation().id(), survivor.sandbox().id(),
+                        survivor.sandbox().egress().profile());
+                survivor.sandbox().destroy().await().atMost(Duration.ofSeconds(30));
+            } else if (config.adoptSurvivors()) {
                 entries.computeIfAbsent(survivor.conversation().id(), id -> new Entry(survivor.conversation()))
                         .adopt(survivor.sandbox());
                 fire(SandboxEvent.Kind.ADOPTED, survivor.conversation(), survivor.sandbox().id(),
@@ -271,6 +311,12 @@ public class Conversations {
         /** Whether this conversation counts against its principal's sandboxes: it has one, or one is being made. */
         private volatile boolean holdsSandbox;
         private CompletableFuture<Sandbox> sandbox;
+        /** The egress rules of the running (or starting) sandbox. */
+        private EgressPolicy sandboxEgress;
+        /** The profile calls named last, for the next sandbox; {@code null} for the default. */
+        private EgressPolicy chosenEgress;
+        /** Calls in flight that named {@link #chosenEgress}. */
+        private int egressClaims;
         private Instant startedAt;
         private int inFlight;
         private Instant lastActivity;
@@ -299,9 +345,10 @@ public class Conversations {
             }
             if (starts) {
                 startedAt = clock.instant();
+                sandboxEgress = chosenEgress != null ? chosenEgress : egressProfiles.defaultPolicy();
                 long opening = System.nanoTime();
-                CompletableFuture<Sandbox> opened = backend.provider().open(new SandboxSpec(key, config.toLimits()))
-                        .subscribeAsCompletionStage();
+                CompletableFuture<Sandbox> opened = backend.provider()
+                        .open(new SandboxSpec(key, config.toLimits(), sandboxEgress)).subscribeAsCompletionStage();
                 sandbox = opened;
                 opened.whenComplete((created, failure) -> {
                     Duration took = Duration.ofNanos(System.nanoTime() - opening);
@@ -325,6 +372,28 @@ public class Conversations {
             return new Served(key, current == null ? null : current.id(), lastActivity, inFlight);
         }
 
+        synchronized void claim(EgressPolicy policy) {
+            EgressPolicy fixed = null;
+            if (sandbox != null && !sandbox.isDone()) {
+                fixed = sandboxEgress;
+            } else if (current() != null && current().isAlive()) {
+                fixed = current().egress();
+            } else if (egressClaims > 0 && chosenEgress != null) {
+                fixed = chosenEgress;
+            }
+            if (fixed != null && !fixed.profile().equals(policy.profile())) {
+                throw ToolFailure.invalid("This conversation's sandbox runs with egress profile '" + fixed.profile()
+                        + "', fixed when it was created; it cannot change to '" + policy.profile() + "' while the "
+                        + "sandbox runs. Use another conversation for '" + policy.profile() + "', or name no profile.");
+            }
+            chosenEgress = policy;
+            egressClaims++;
+        }
+
+        synchronized void unclaim() {
+            egressClaims--;
+        }
+
         synchronized void end() {
             inFlight--;
             lastActivity = clock.instant();
@@ -342,6 +411,8 @@ public class Conversations {
         synchronized void adopt(Sandbox survivor) {
             holdsSandbox = true;
             sandbox = CompletableFuture.completedFuture(survivor);
+            sandboxEgress = survivor.egress();
+            chosenEgress = survivor.egress();
             startedAt = clock.instant();
             lastActivity = startedAt;
         }

@@ -16,6 +16,8 @@ import org.jboss.logging.Logger;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.Conversations;
+import dev.agentbox.egress.EgressDecision;
+import dev.agentbox.egress.EgressEvents;
 import dev.agentbox.jobs.JobAdmission;
 import dev.agentbox.jobs.Jobs;
 import dev.agentbox.jobs.JobsConfig;
@@ -67,14 +69,16 @@ public class Shell {
     private final SandboxConfig sandboxConfig;
     private final JobsConfig jobsConfig;
     private final Instance<JobAdmission> admission;
+    private final EgressEvents egressEvents;
 
     Shell(Conversations conversations, ShellConfig config, SandboxConfig sandboxConfig, JobsConfig jobsConfig,
-            Instance<JobAdmission> admission) {
+            Instance<JobAdmission> admission, EgressEvents egressEvents) {
         this.conversations = conversations;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
         this.jobsConfig = jobsConfig;
         this.admission = admission;
+        this.egressEvents = egressEvents;
     }
 
     /**
@@ -200,12 +204,14 @@ public class Shell {
                     + result.startError());
         }
         Rendered rendered = render(result.stdout(), result.stderr());
+        String pageNote = rendered.cut() ? "The output kept in job " + exec.id() + " (the first and last "
+                + (config.captureBytes().asLongValue() >> 10) + " KiB of each stream) can be paged with "
+                + "job_output(job_id=\"" + exec.id() + "\", offset=...)." : null;
+        String egressNote = egressNote(conversation, exec, result);
+        String note = egressNote == null ? pageNote : pageNote == null ? egressNote : egressNote + "\n" + pageNote;
         BashResult bash = new BashResult(exec.id(), Jobs.status(result), result.shellExitCode(), result.signal(),
                 rendered.stdout.text(), rendered.stderr.text(), result.duration().toMillis(), rendered.cut(),
-                result.stdout().totalBytes(), result.stderr().totalBytes(), rendered.cut() ? "The output kept in job "
-                        + exec.id() + " (the first and last " + (config.captureBytes().asLongValue() >> 10)
-                        + " KiB of each stream) can be paged with job_output(job_id=\"" + exec.id()
-                        + "\", offset=...)." : null);
+                result.stdout().totalBytes(), result.stderr().totalBytes(), note);
         LOG.debugf("Command ended [conversation: %s, job: %s, exit: %d, took: %d ms]", conversation.id(), exec.id(),
                 bash.exitCode(), bash.durationMs());
         if (result.timedOut()) {
@@ -225,6 +231,23 @@ public class Shell {
                     bash);
         }
         return bash;
+    }
+
+    /**
+     * @return a note naming the connections the egress policy refused while the command ran, or {@code null}
+     */
+    private String egressNote(ConversationKey conversation, ExecHandle exec, ExecResult result) {
+        java.time.Instant started = exec.startedAt();
+        List<EgressDecision> blocked = egressEvents.blockedBetween(conversation.id(), started,
+                started.plus(result.duration()).plusSeconds(1));
+        if (blocked.isEmpty()) {
+            return null;
+        }
+        List<String> destinations = blocked.stream().map(EgressDecision::destination).distinct().limit(10).toList();
+        return "EGRESS_BLOCKED: the egress policy (profile '" + blocked.get(0).profile() + "') refused "
+                + blocked.size() + " connection" + (blocked.size() == 1 ? "" : "s") + " while this command ran, to "
+                + String.join(", ", destinations) + ". Only the hosts in sandbox_info's egress rules are reachable, "
+                + "through the proxy in HTTPS_PROXY/HTTP_PROXY.";
     }
 
     /** Both streams cut to one output budget. */

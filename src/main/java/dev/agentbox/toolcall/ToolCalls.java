@@ -78,6 +78,13 @@ public class ToolCalls {
             CallContext call = context.get();
             resolved.set(call);
             List<Runnable> releases = admit(spec.name(), call);
+            try {
+                // The egress profile is claimed for the whole call, so that a sandbox the call starts gets exactly it.
+                releases.add(conversations.chooseEgress(call.conversation(), call.egressProfile()));
+            } catch (RuntimeException refused) {
+                releases.forEach(Runnable::run);
+                throw refused;
+            }
             return spec.call(call, arguments).map(result -> new ToolOutcome(result, null, notices(call)))
                     .onFailure(ToolFailure.class)
                     .recoverWithItem(failure -> new ToolOutcome(null, (ToolFailure) failure, notices(call)))

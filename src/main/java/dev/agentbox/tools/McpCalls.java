@@ -9,6 +9,7 @@ import dev.agentbox.conversation.Callers;
 import dev.agentbox.conversation.ConversationConfig;
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.ConversationKeys;
+import dev.agentbox.egress.EgressConfig;
 import dev.agentbox.toolcall.CallContext;
 import dev.agentbox.toolcall.ToolCalls;
 import dev.agentbox.toolcall.ToolSpec;
@@ -37,15 +38,19 @@ class McpCalls {
     private final CurrentVertxRequest currentRequest;
     private final ToolCalls toolCalls;
     private final MetaKey metaKey;
+    private final EgressConfig egress;
+    private final MetaKey egressMetaKey;
 
     McpCalls(ConversationKeys keys, ConversationConfig config, Callers callers, CurrentVertxRequest currentRequest,
-            ToolCalls toolCalls) {
+            ToolCalls toolCalls, EgressConfig egress) {
         this.keys = keys;
         this.toolCalls = toolCalls;
         this.config = config;
         this.callers = callers;
         this.currentRequest = currentRequest;
         this.metaKey = MetaKey.from(config.metaKey());
+        this.egress = egress;
+        this.egressMetaKey = MetaKey.from(egress.metaKey());
     }
 
     /**
@@ -63,7 +68,18 @@ class McpCalls {
         BiConsumer<Double, String> progressSink = progress.token().isEmpty() ? null
                 : (value, message) -> progress.notificationBuilder().setProgress(value).setMessage(message).build()
                         .sendAndForget();
-        return new CallContext(conversation, progressSink, () -> args.cancellation().check().isRequested());
+        return new CallContext(conversation, progressSink, () -> args.cancellation().check().isRequested(),
+                egressProfile(args.meta()));
+    }
+
+    private String egressProfile(Meta meta) {
+        RoutingContext request = currentRequest.getCurrent();
+        String header = request == null ? null : request.request().getHeader(egress.header());
+        if (header != null) {
+            return header;
+        }
+        Object fromMeta = meta == null ? null : meta.getValue(egressMetaKey);
+        return fromMeta == null ? null : fromMeta.toString();
     }
 
     private ConversationKey conversation(McpConnection connection, Meta meta) {

@@ -110,10 +110,18 @@ final class ServerProcess implements AutoCloseable {
 
     /** Calls a tool over REST in a conversation; returns the status code and the JSON body. */
     Response tool(String conversation, String tool, Map<String, Object> arguments) throws Exception {
-        return send(authorized(HttpRequest.newBuilder(uri("/api/tools/" + tool)))
+        return tool(conversation, Map.of(), tool, arguments);
+    }
+
+    /** Calls a tool over REST in a conversation with further headers; returns the status code and the JSON body. */
+    Response tool(String conversation, Map<String, String> headers, String tool, Map<String, Object> arguments)
+            throws Exception {
+        HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/tools/" + tool)))
                 .header("Agentbox-Conversation", conversation).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode())).build());
+                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode()));
+        headers.forEach(request::header);
+        return send(request.build());
     }
 
     /** GETs a path; returns the status code and the body as text. */
