@@ -12,6 +12,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -28,6 +30,7 @@ import io.smallrye.mutiny.Uni;
  * {@code POST /api/tools/bash} with {@code "background": true}.
  */
 @Path("/api/jobs")
+@Tag(name = "jobs", description = "The conversation's jobs: every bash call is one.")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
 
@@ -42,12 +45,14 @@ public class JobResource {
     }
 
     @GET
+    @Operation(summary = "List the conversation's jobs, newest first (the same fields as list_jobs)")
     public Uni<Response> list(HttpHeaders headers) {
         return ok(Uni.createFrom().deferred(() -> jobs.list(restCalls.context(headers).conversation())));
     }
 
     @GET
     @Path("{id}")
+    @Operation(summary = "A job's status (the same fields as job_status)")
     public Uni<Response> status(HttpHeaders headers, @PathParam("id") String id) {
         return ok(Uni.createFrom().deferred(() -> jobs.status(restCalls.context(headers).conversation(), id)));
     }
@@ -57,6 +62,8 @@ public class JobResource {
      */
     @GET
     @Path("{id}/output")
+    @Operation(summary = "A piece of a job's output from a byte offset, or the tail, waiting up to wait_seconds for "
+            + "more (the same fields as job_output)")
     public Uni<Response> output(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
             @QueryParam("offset") Long offset, @QueryParam("wait_seconds") Integer waitSeconds) {
         return ok(Uni.createFrom().deferred(() -> jobs.output(restCalls.context(headers), id, stream, offset,
@@ -69,6 +76,8 @@ public class JobResource {
      */
     @GET
     @Path("{id}/follow")
+    @Operation(summary = "Follow a job's output as Server-Sent Events until it ends; the last event has "
+            + "complete: true")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobOutput> follow(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
@@ -84,6 +93,7 @@ public class JobResource {
 
     @POST
     @Path("{id}/kill")
+    @Operation(summary = "Kill a job with every process it started (the same fields as job_kill)")
     public Uni<Response> kill(HttpHeaders headers, @PathParam("id") String id) {
         return ok(Uni.createFrom().deferred(() -> jobs.kill(restCalls.context(headers).conversation(), id)));
     }

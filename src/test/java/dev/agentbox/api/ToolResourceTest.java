@@ -67,6 +67,19 @@ class ToolResourceTest {
     }
 
     @Test
+    void theBodyIsReadAsJsonWhateverItsContentTypeAndMayBeLeftOutWithoutArguments() {
+        // curl -d without -H 'Content-Type: application/json' sends application/x-www-form-urlencoded.
+        given().header(McpSession.HEADER, McpSession.key("rest-content-type"))
+                .contentType("application/x-www-form-urlencoded").body("{\"command\": \"echo form\"}")
+                .post("/api/tools/bash").then().statusCode(200).body("stdout", equalTo("form\n"));
+        given().header(McpSession.HEADER, McpSession.key("rest-content-type")).post("/api/tools/sandbox_info").then()
+                .statusCode(200).body("conversation", equalTo(McpSession.key("rest-content-type")));
+        conversation("rest-content-type").body("[\"ls\"]").post("/api/tools/bash").then().statusCode(400)
+                .body("reason", equalTo("INVALID_ARGUMENT")).body("message", containsString("must be a JSON object"))
+                .body("message", containsString("not array"));
+    }
+
+    @Test
     void theToolListMatchesMcp() {
         given().get("/api/tools").then().statusCode(200)
                 .body("name", hasItems("bash", "read_file", "write_file", "edit_file", "list_files", "search_files",
