@@ -15,11 +15,13 @@ import dev.agentbox.toolcall.ToolFailure;
 public class ConversationKeys {
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
+    private final Pattern sessionId;
 
     private final ConversationConfig config;
 
     ConversationKeys(ConversationConfig config) {
         this.config = config;
+        this.sessionId = Pattern.compile("[\\x21-\\x7e]{1," + config.maxKeyLength() + "}");
     }
 
     /**
@@ -37,13 +39,19 @@ public class ConversationKeys {
         if (meta != null) {
             return new ConversationKey(principal, validate(meta, "_meta key " + config.metaKey()));
         }
-        if (sessionId != null && !sessionId.isBlank()) {
-            // Session ids are made by the MCP server, not the client, and live in a namespace of their own so that a
-            // client cannot name another client's session conversation by sending its id as a key.
+        if (sessionId != null) {
+            // Session ids live in a namespace of their own, so that a conversation key can never name a session's
+            // conversation: only a client that holds the session id reaches it.
+            if (!this.sessionId.matcher(sessionId).matches()) {
+                throw ToolFailure.invalid("The Mcp-Session-Id header '" + printable(sessionId) + "' is not a session id"
+                        + " (1 to " + config.maxKeyLength() + " visible ASCII characters): initialize a new session,"
+                        + " or name the conversation with the header " + config.header() + ".");
+            }
             return new ConversationKey(principal, "mcp-session/" + sessionId);
         }
-        throw ToolFailure.invalid("No conversation given: send the header " + config.header()
-                + " (or the MCP _meta key " + config.metaKey() + ") with a key such as 'my-task-1'.");
+        throw ToolFailure.invalid("This call names no conversation and has no MCP session (Mcp-Session-Id), so "
+                + "nothing it did could be found again. Send the header " + config.header() + " with a key such as "
+                + "'my-task-1' (or the _meta key " + config.metaKey() + "), or initialize an MCP session first.");
     }
 
     private String validate(String key, String source) {
