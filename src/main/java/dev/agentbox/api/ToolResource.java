@@ -3,6 +3,7 @@ package dev.agentbox.api;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -86,7 +87,9 @@ public class ToolResource {
     public Uni<Response> call(@PathParam("tool") String tool, HttpHeaders headers, String body) {
         return Uni.createFrom().deferred(() -> {
             ToolSpec spec = catalog.find(tool).orElseThrow(() -> ToolFailure.notFound("There is no tool '" + tool
-                    + "'; GET /api/tools lists the tools."));
+                    + "'; the tools are " + catalog.tools().stream().map(ToolSpec::name)
+                            .collect(Collectors.joining(", "))
+                    + " (GET /api/tools describes them)."));
             CallContext call = restCalls.context(headers);
             return toolCalls.call(spec, call, arguments(body));
         }).map(ToolResource::response).onFailure(ToolFailure.class).recoverWithItem(f -> error((ToolFailure) f));

@@ -57,7 +57,10 @@ class ToolResourceTest {
         given().contentType(ContentType.JSON).body(Map.of("command", "true")).post("/api/tools/bash").then()
                 .statusCode(400).body("message", containsString("Agentbox-Conversation"));
         conversation("rest-bad").body(Map.of("command", "true")).post("/api/tools/no_such_tool").then()
-                .statusCode(404).body("reason", equalTo("NOT_FOUND"));
+                .statusCode(404).body("reason", equalTo("NOT_FOUND"))
+                .body("message", containsString("the tools are bash, "));
+        conversation("rest-bad").body(Map.of("command", "sleep 1", "timeout_seconds", "30")).post("/api/tools/bash")
+                .then().statusCode(400).body("message", containsString("send 30 without quotes"));
         conversation("rest-bad").body("{\"command\": ").post("/api/tools/bash").then().statusCode(400)
                 .body("reason", equalTo("INVALID_ARGUMENT")).body("message", containsString("not valid JSON"));
         conversation("rest-bad").body(Map.of("command", "true", "colour", "red")).post("/api/tools/bash").then()
