@@ -15,20 +15,21 @@ import dev.agentbox.toolcall.ToolFailure;
 public class ConversationKeys {
 
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
-    private final Pattern sessionId;
 
     private final ConversationConfig config;
+    /** What the transport allows in a session id (visible ASCII), bounded like a key. */
+    private final Pattern sessionIds;
 
     ConversationKeys(ConversationConfig config) {
         this.config = config;
-        this.sessionId = Pattern.compile("[\\x21-\\x7e]{1," + config.maxKeyLength() + "}");
+        this.sessionIds = Pattern.compile("[\\x21-\\x7e]{1," + config.maxKeyLength() + "}");
     }
 
     /**
      * @param principal the caller
      * @param header the value of the conversation header, or {@code null}
      * @param meta the conversation key from {@code _meta}, or {@code null}
-     * @param sessionId the MCP session id, or {@code null} (REST has none)
+     * @param sessionId the MCP session id the client sent (or its connection's), or {@code null} (REST has none)
      * @return the conversation of this call
      * @throws ToolFailure {@code INVALID_ARGUMENT} when a given key is malformed or no source names a conversation
      */
@@ -42,7 +43,7 @@ public class ConversationKeys {
         if (sessionId != null) {
             // Session ids live in a namespace of their own, so that a conversation key can never name a session's
             // conversation: only a client that holds the session id reaches it.
-            if (!this.sessionId.matcher(sessionId).matches()) {
+            if (!sessionIds.matcher(sessionId).matches()) {
                 throw ToolFailure.invalid("The Mcp-Session-Id header '" + printable(sessionId) + "' is not a session id"
                         + " (1 to " + config.maxKeyLength() + " visible ASCII characters): initialize a new session,"
                         + " or name the conversation with the header " + config.header() + ".");
