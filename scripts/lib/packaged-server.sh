@@ -14,11 +14,12 @@ start_packaged_server() {
         mvn -B -q package -DskipTests
     fi
     packaged_server_runtime=/dev/shm/agentbox-$name-$test_id
+    packaged_server_cgroup=agentbox-$name-$test_id
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     java -Dquarkus.http.host=localhost -Dquarkus.http.port="$port" \
         -Dagentbox.local.state-dir="$work/state" \
         -Dagentbox.local.runtime-dir="$packaged_server_runtime" \
-        -Dagentbox.local.cgroup-parent="agentbox-$name-$test_id" \
+        -Dagentbox.local.cgroup-parent="$packaged_server_cgroup" \
         -Dagentbox.local.uid-base=$((uid_base + uid_offset)) -Dagentbox.local.uid-count=1000 \
         -Dagentbox.sandbox.keep-on-shutdown=false -Dagentbox.sandbox.adopt-survivors=false \
         "$@" -jar "$jar" >"$work/server.log" 2>&1 &
@@ -41,6 +42,8 @@ stop_packaged_server() {
     if [[ -n ${packaged_server_pid:-} ]]; then
         kill "$packaged_server_pid" 2>/dev/null && wait "$packaged_server_pid" 2>/dev/null || true
         rm -rf "$packaged_server_runtime"
+        # The server stopped its sandboxes; their parent cgroups are empty now (rmdir removes nothing else).
+        rmdir /sys/fs/cgroup/*/"$packaged_server_cgroup" 2>/dev/null || true
         packaged_server_pid=
     fi
 }

@@ -27,12 +27,14 @@ final class AgentboxServer implements AutoCloseable {
     private final int port;
     private final Path log;
     private final Path runtime;
+    private final String cgroupParent;
 
-    private AgentboxServer(Process process, int port, Path log, Path runtime) {
+    private AgentboxServer(Process process, int port, Path log, Path runtime, String cgroupParent) {
         this.process = process;
         this.port = port;
         this.log = log;
         this.runtime = runtime;
+        this.cgroupParent = cgroupParent;
     }
 
     static AgentboxServer start() throws Exception {
@@ -46,18 +48,18 @@ final class AgentboxServer implements AutoCloseable {
         Path state = Path.of("target/agentbox-state").toAbsolutePath();
         Path runtime = Path.of("/dev/shm/agentbox-langchain4j-" + testId);
         Path log = Path.of("target/agentbox-server.log");
+        String cgroupParent = "agentbox-langchain4j-" + testId;
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         Process process = new ProcessBuilder(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + state,
-                "-Dagentbox.local.runtime-dir=" + runtime, "-Dagentbox.local.cgroup-parent=agentbox-langchain4j-"
-                        + testId,
+                "-Dagentbox.local.runtime-dir=" + runtime, "-Dagentbox.local.cgroup-parent=" + cgroupParent,
                 "-Dagentbox.local.uid-base=" + uidBase, "-Dagentbox.local.uid-count=1000",
                 "-Dagentbox.sandbox.keep-on-shutdown=false", "-Dagentbox.sandbox.adopt-survivors=false", "-jar",
                 jar.toString())).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        AgentboxServer server = new AgentboxServer(process, port, log, runtime);
+        AgentboxServer server = new AgentboxServer(process, port, log, runtime, cgroupParent);
         server.awaitReady();
         return server;
     }
@@ -98,6 +100,16 @@ final class AgentboxServer implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+        }
+        // The server stopped its sandboxes; their parent cgroups are empty now and can go.
+        try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path controller : controllers.toList()) {
+                try {
+                    Files.deleteIfExists(controller.resolve(cgroupParent));
+                } catch (IOException notEmpty) {
+                    // left for the next run, which uses the same name
+                }
+            }
         }
         if (Files.exists(runtime)) {
             try (var paths = Files.walk(runtime)) {
