@@ -242,7 +242,8 @@ public class WorkspaceFiles {
         String detail = new String(exec.stderr().head(), StandardCharsets.UTF_8).trim();
         throw switch (code) {
             case FileScripts.OUTSIDE -> new ToolFailure(Reason.PATH_OUTSIDE_WORKSPACE, "'" + given + "' resolves to "
-                    + detail + ", outside " + WORKSPACE + "; file tools only reach files under " + WORKSPACE + ".");
+                    + detail + ", outside " + WORKSPACE + "; file tools only reach files under " + WORKSPACE + " (bash can "
+                    + "read the rest of the sandbox, e.g. cat).");
             case FileScripts.NOT_FOUND -> ToolFailure.notFound("Nothing exists at '" + given + "' (" + detail
                     + "); list_files shows what is there.");
             case FileScripts.IS_DIRECTORY -> ToolFailure.invalid("'" + given + "' is a directory; use list_files.");
