@@ -154,6 +154,18 @@ class ProtocolCompatibilityTest {
                 .contains("Mcp-Session-Id");
     }
 
+    @Test
+    void aStreamForASessionTheServerDoesNotKnowIsToldToInitializeAgain() throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(mcp.toURI())
+                .header("Accept", "text/event-stream").header("Mcp-Session-Id", "no-such-session").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(new JsonObject(response.body()).getJsonObject("error").getString("message"))
+                .contains("no-such-session is unknown").contains("initialize again")
+                .contains("Agentbox-Conversation");
+    }
+
     private static MultiMap headers(String conversation) {
         return MultiMap.caseInsensitiveMultiMap().add(McpSession.HEADER, McpSession.key(conversation));
     }
