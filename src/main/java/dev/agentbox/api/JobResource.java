@@ -14,6 +14,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -33,6 +35,7 @@ import io.smallrye.mutiny.Uni;
  * {@code POST /api/tools/bash} with {@code "background": true}.
  */
 @Path("/api/jobs")
+@Tag(name = "jobs", description = "The conversation's jobs: every bash call is one.")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
 
@@ -51,12 +54,14 @@ public class JobResource {
     }
 
     @GET
+    @Operation(summary = "List the conversation's jobs, newest first (the same fields as list_jobs)")
     public Uni<Response> list(HttpHeaders headers) {
         return tool("list_jobs", headers, Map.of());
     }
 
     @GET
     @Path("{id}")
+    @Operation(summary = "A job's status (the same fields as job_status)")
     public Uni<Response> status(HttpHeaders headers, @PathParam("id") String id) {
         return tool("job_status", headers, Map.of("job_id", id));
     }
@@ -66,6 +71,8 @@ public class JobResource {
      */
     @GET
     @Path("{id}/output")
+    @Operation(summary = "A piece of a job's output from a byte offset, or the tail, waiting up to wait_seconds for "
+            + "more (the same fields as job_output)")
     public Uni<Response> output(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
             @QueryParam("offset") Long offset, @QueryParam("wait_seconds") Integer waitSeconds) {
         Map<String, Object> arguments = new HashMap<>();
@@ -83,6 +90,8 @@ public class JobResource {
      */
     @GET
     @Path("{id}/follow")
+    @Operation(summary = "Follow a job's output as Server-Sent Events until it ends; the last event has "
+            + "complete: true")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobOutput> follow(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
@@ -98,6 +107,7 @@ public class JobResource {
 
     @POST
     @Path("{id}/kill")
+    @Operation(summary = "Kill a job with every process it started (the same fields as job_kill)")
     public Uni<Response> kill(HttpHeaders headers, @PathParam("id") String id) {
         return tool("job_kill", headers, Map.of("job_id", id));
     }

@@ -35,8 +35,9 @@ class RestCalls {
     CallContext context(HttpHeaders headers) {
         String header = headers.getHeaderString(config.header());
         if (header == null) {
-            throw ToolFailure.invalid("Send the conversation in the header " + config.header() + ", e.g. -H '"
-                    + config.header() + ": my-task-1'.");
+            throw ToolFailure.invalid("Send the conversation in the header " + config.header() + " (REST calls have no"
+                    + " session to fall back on), for example -H '" + config.header() + ": my-task-1'; calls with the "
+                    + "same key share one sandbox and workspace.");
         }
         return new CallContext(keys.resolve(callers.principal(), header, null, null), null, () -> false,
                 headers.getHeaderString(egress.header()));

@@ -299,7 +299,8 @@ public class Conversations {
             return se.isLost()
                     ? new ToolFailure(Reason.SANDBOX_LOST, se.getMessage()
                             + "; the next call starts a new sandbox on the same workspace.")
-                    : new ToolFailure(Reason.SANDBOX_UNAVAILABLE, se.getMessage());
+                    : new ToolFailure(Reason.SANDBOX_UNAVAILABLE, se.getMessage() + "; nothing ran. Try again "
+                            + "later; the server's readiness check (/q/health/ready) says whether sandboxes can run.");
         }
         return failure;
     }

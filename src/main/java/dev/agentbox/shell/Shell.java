@@ -106,7 +106,7 @@ public class Shell {
 
     private ExecRequest request(String command, Duration timeout, boolean background) {
         if (command == null || command.isBlank()) {
-            throw ToolFailure.invalid("The command is empty.");
+            throw ToolFailure.invalid("The command is empty; give the bash command to run, such as 'ls -la'.");
         }
         if (command.length() > config.maxCommandLength()) {
             throw ToolFailure.tooLarge("The command is " + command.length() + " characters long; the limit is "

@@ -41,6 +41,9 @@ class McpCalls {
     private final EgressConfig egress;
     private final MetaKey egressMetaKey;
 
+    /** The Streamable HTTP session header. */
+    static final String SESSION_HEADER = "Mcp-Session-Id";
+
     McpCalls(ConversationKeys keys, ConversationConfig config, Callers callers, CurrentVertxRequest currentRequest,
             ToolCalls toolCalls, EgressConfig egress) {
         this.keys = keys;
@@ -87,6 +90,24 @@ class McpCalls {
         String header = request == null ? null : request.request().getHeader(config.header());
         Object fromMeta = meta == null ? null : meta.getValue(metaKey);
         return keys.resolve(callers.principal(), header, fromMeta == null ? null : fromMeta.toString(),
-                connection == null ? null : connection.id());
+                session(connection, request));
+    }
+
+    /**
+     * The MCP session a call belongs to: the session id the client sent, or else the connection's own id, unless the
+     * connection was made up for this one request (a client without sessions; the server runs with auto-init). The
+     * id the client sent wins because it outlives the connection: after a server restart the client's next call
+     * carries its old id, gets a fresh connection, and still lands in the conversation of its session.
+     */
+    private static String session(McpConnection connection, RoutingContext request) {
+        String sent = request == null ? null : request.request().getHeader(SESSION_HEADER);
+        if (sent != null) {
+            return sent;
+        }
+        if (connection == null || connection.initialRequest() != null
+                && connection.initialRequest().autoInitialized()) {
+            return null;
+        }
+        return connection.id();
     }
 }
