@@ -83,7 +83,7 @@ public class ToolResource {
     @POST
     @Path("{tool}")
     @Consumes(MediaType.WILDCARD)
-    public Uni<Response> call(@PathParam("tool") String tool, HttpHeaders headers, String body) {
+    public Uni<Response> call(@PathParam("tool") String tool, HttpHeaders headers, byte[] body) {
         return Uni.createFrom().deferred(() -> {
             ToolSpec spec = catalog.find(tool).orElseThrow(() -> ToolFailure.notFound("There is no tool '" + tool
                     + "'; the tools are " + catalog.tools().stream().map(ToolSpec::name)
@@ -95,8 +95,9 @@ public class ToolResource {
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> arguments(String body) {
-        if (body == null || body.isBlank()) {
+    /** Parses the raw bytes, so that a body that is not valid UTF-8 is refused rather than silently repaired. */
+    private Map<String, Object> arguments(byte[] body) {
+        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
             return null;
         }
         JsonNode json;
