@@ -106,6 +106,8 @@ public class ToolResource {
         } catch (JsonProcessingException e) {
             throw ToolFailure.invalid("The request body is not valid JSON (an object of arguments is expected): "
                     + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Reading a request body held in memory failed", e);
         }
         if (!json.isObject()) {
             throw ToolFailure.invalid("The request body must be a JSON object of the tool's arguments, such as "
