@@ -113,8 +113,8 @@ public class ToolResource {
             case NOT_FOUND -> 404;
             case FORBIDDEN -> 403;
             case INPUT_TOO_LARGE -> 413;
-            case NOT_UNIQUE -> 409;
-            case SANDBOX_UNAVAILABLE, SANDBOX_LOST -> 503;
+            case NOT_UNIQUE, ALREADY_EXISTS -> 409;
+            case SANDBOX_UNAVAILABLE, SANDBOX_LOST, STORE_UNAVAILABLE -> 503;
             case INVALID_ARGUMENT, PATH_OUTSIDE_WORKSPACE, BINARY_FILE -> 400;
             default -> 422;
         };

@@ -10,10 +10,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
@@ -43,12 +45,60 @@ public class Conversations {
     private final SandboxBackend backend;
     private final SandboxConfig config;
     private final Clock clock;
+    private final Instance<ConversationPolicies> policies;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
-    Conversations(SandboxBackend backend, SandboxConfig config, Clock clock) {
+    Conversations(SandboxBackend backend, SandboxConfig config, Clock clock, Instance<ConversationPolicies> policies) {
         this.backend = backend;
         this.config = config;
         this.clock = clock;
+        this.policies = policies;
+    }
+
+    /**
+     * @return the conversation's policy: the one recorded for it, else the server's default
+     */
+    public ConversationPolicy policy(ConversationKey key) {
+        if (policies.isResolvable()) {
+            Optional<ConversationPolicy> recorded = policies.get().recorded(key);
+            if (recorded.isPresent()) {
+                return recorded.get();
+            }
+        }
+        return ConversationPolicy.of(config.toLimits());
+    }
+
+    /**
+     * Runs work on a conversation's workspace while no sandbox of it runs. Its sandbox, if it has one, is stopped
+     * first (its processes are killed, jobs included); calls that arrive meanwhile wait, and get a new sandbox once the
+     * work is done. For work that changes the workspace under a sandbox's feet: a restore, a deletion.
+     *
+     * @param notice what the conversation's next call should be told afterwards, or {@code null}
+     * @param work what to do once no sandbox runs
+     * @return the work's result; {@code SANDBOX_UNAVAILABLE} when such work already runs for the conversation
+     */
+    public <T> Uni<T> exclusive(ConversationKey key, String notice, Supplier<Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> {
+            Entry entry = entries.computeIfAbsent(key.id(), id -> new Entry(key));
+            CompletableFuture<Void> released = new CompletableFuture<>();
+            CompletableFuture<Sandbox> previous = entry.close(released);
+            Uni<Void> stopped = previous == null ? Uni.createFrom().voidItem()
+                    : Uni.createFrom().completionStage(previous).onFailure().recoverWithNull()
+                            .flatMap(sandbox -> sandbox == null ? Uni.createFrom().voidItem() : sandbox.destroy());
+            return stopped.flatMap(ignored -> work.get())
+                    .onFailure(SandboxException.class).transform(Conversations::toToolFailure)
+                    .onTermination().invoke((result, failure, cancelled) -> entry.reopen(released,
+                            failure == null && !cancelled ? notice : null));
+        });
+    }
+
+    /**
+     * Deletes a conversation: stops its sandbox, then removes its job records, shell state and runtime files, and
+     * with {@code workspace} its workspace and everything else. A later call with the same key starts afresh.
+     */
+    public Uni<Void> delete(ConversationKey key, boolean workspace) {
+        return exclusive(key, null, () -> backend.provider().delete(key, workspace))
+                .invoke(() -> entries.computeIfPresent(key.id(), (id, entry) -> entry.isVacant() ? null : entry));
     }
 
     /**
@@ -77,10 +127,10 @@ public class Conversations {
     public Uni<SandboxInfo> info(ConversationKey key) {
         return withSandbox(key, sandbox -> {
             SandboxProvider provider = backend.provider();
-            SandboxConfig.LimitsConfig limits = config.limits();
+            ConversationPolicy policy = policy(key);
             return Uni.createFrom().item(new SandboxInfo(key.key(), key.id(), key.principal(), provider.name(),
-                    sandbox.id(), "/workspace", provider.isolation(), limits.memory().asLongValue(), limits.pids(),
-                    limits.cpus(), "none", config.idleTimeout().toSeconds()));
+                    sandbox.id(), "/workspace", provider.isolation(), policy.memoryBytes(), policy.pids(),
+                    policy.cpuMillis() / 1000.0, policy.egress(), config.idleTimeout().toSeconds()));
         });
     }
 
@@ -196,6 +246,8 @@ public class Conversations {
         private int inFlight;
         private Instant lastActivity;
         private String notice;
+        /** Not done while exclusive work runs on the workspace. */
+        private CompletableFuture<Void> exclusive;
 
         Entry(ConversationKey key) {
             this.key = key;
@@ -215,11 +267,48 @@ public class Conversations {
             if (running == null || !running.isAlive()) {
                 if (sandbox == null || sandbox.isDone()) {
                     startedAt = clock.instant();
-                    sandbox = backend.provider().open(new SandboxSpec(key, config.toLimits()))
-                            .subscribeAsCompletionStage();
+                    sandbox = exclusive != null && !exclusive.isDone()
+                            ? exclusive.thenCompose(ignored -> open().subscribeAsCompletionStage())
+                            : open().subscribeAsCompletionStage();
                 }
             }
             return sandbox;
+        }
+
+        private Uni<Sandbox> open() {
+            return backend.provider().open(new SandboxSpec(key, policy(key).limits()));
+        }
+
+        /**
+         * Starts exclusive work: detaches the sandbox (the caller destroys it) and makes calls wait for
+         * {@code released}.
+         *
+         * @return the sandbox, possibly still starting, or {@code null}
+         */
+        synchronized CompletableFuture<Sandbox> close(CompletableFuture<Void> released) {
+            if (exclusive != null && !exclusive.isDone()) {
+                throw new ToolFailure(Reason.SANDBOX_UNAVAILABLE, "Another restore or deletion of this "
+                        + "conversation is in progress; try again when it has finished.");
+            }
+            exclusive = released;
+            CompletableFuture<Sandbox> previous = sandbox;
+            sandbox = null;
+            return previous;
+        }
+
+        /** Ends exclusive work: waiting calls go on. */
+        void reopen(CompletableFuture<Void> released, String message) {
+            synchronized (this) {
+                if (message != null) {
+                    notice = message;
+                }
+            }
+            released.complete(null);
+        }
+
+        /** @return whether nothing of the conversation is running, starting or waiting here */
+        synchronized boolean isVacant() {
+            return sandbox == null && inFlight == 0 && (exclusive == null || exclusive.isDone());
         }
 
         synchronized void end() {

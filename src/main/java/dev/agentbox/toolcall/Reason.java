@@ -36,5 +36,18 @@ public enum Reason {
     /** An argument is malformed or out of range (negative offset, bad regular expression, odd conversation key). */
     INVALID_ARGUMENT,
     /** The file is binary; text tools refuse it. */
-    BINARY_FILE
+    BINARY_FILE,
+    /** Something of that name exists already (a checkpoint name is taken). */
+    ALREADY_EXISTS,
+    /** A stored checkpoint does not match its checksum or size: it was damaged on disk and is not restored. */
+    CHECKPOINT_CORRUPTED,
+    /** The caller's storage quota (the total size of its checkpoints) would be exceeded. */
+    QUOTA_EXCEEDED,
+    /** The checkpoint store cannot be read or written (missing, read-only, broken). */
+    STORE_UNAVAILABLE,
+    /**
+     * Archiving or extracting workspace files failed for a reason the message names (for example a file the
+     * sandbox's user cannot read).
+     */
+    ARCHIVE_FAILED
 }

@@ -101,6 +101,20 @@ final class ConversationStore {
     }
 
     /**
+     * Removes a conversation's directories and frees its user id. Its sandbox must be gone: nothing of its user may
+     * run any more, since the id goes to the next new conversation.
+     *
+     * @param meta its record, or {@code null} when it could not be read (the user id then stays taken)
+     */
+    synchronized void delete(ConversationFiles files, Meta meta) throws IOException {
+        HostTrees.delete(files.runtime());
+        HostTrees.delete(files.root());
+        if (meta != null && meta.uid() >= uidBase && meta.uid() < uidBase + uidCount) {
+            usedUids.clear(meta.uid() - uidBase);
+        }
+    }
+
+    /**
      * @return every conversation directory with a record
      */
     List<ConversationFiles> all() throws java.io.UncheckedIOException {

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.sandbox.Isolation;
+import dev.agentbox.sandbox.RestoreRequest;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxProvider;
@@ -65,6 +66,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             false, false, List.of(), "unknown", List.of("the local backend has not started"));
     private volatile String unavailableReason = "the local backend has not started";
     private volatile SandboxSpec.Limits limits;
+    private volatile WorkspaceTransfers transfers;
     private final Set<LocalSandbox> live = ConcurrentHashMap.newKeySet();
 
     LocalSandboxProvider(LocalConfig config, ObjectMapper json) {
@@ -115,6 +117,8 @@ public class LocalSandboxProvider implements SandboxProvider {
                     LOG.infof("Cgroups of stopped sandboxes removed [count: %d]", stale);
                 }
             }
+            transfers = new WorkspaceTransfers(this, store, config, helper);
+            transfers.removeLeftovers();
             isolation = probe(limits);
             unavailableReason = refusal(isolation);
             watcher.scheduleWithFixedDelay(this::archiveEnded, 10, 10, TimeUnit.SECONDS);
@@ -189,6 +193,35 @@ public class LocalSandboxProvider implements SandboxProvider {
         return survivors;
     }
 
+    @Override
+    public Uni<Void> restore(SandboxSpec spec, RestoreRequest request) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can run here: " + reason, null));
+        }
+        return Uni.createFrom().<Void> item(() -> {
+            transfers.restore(spec, request);
+            return null;
+        }).runSubscriptionOn(executor);
+    }
+
+    @Override
+    public Uni<Void> delete(ConversationKey conversation, boolean workspace) {
+        if (store == null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("The local backend has not started", null));
+        }
+        return Uni.createFrom().<Void> item(() -> {
+            transfers.delete(conversation, workspace);
+            live.removeIf(s -> !s.isAlive());
+            return null;
+        }).runSubscriptionOn(executor);
+    }
+
+    /** @return the limits sandboxes get by default, for sandboxes found again without a spec */
+    SandboxSpec.Limits limits() {
+        return limits;
+    }
+
     /** Moves the records of ended execs to durable storage, and forgets sandboxes that are gone. */
     private void archiveEnded() {
         for (LocalSandbox sandbox : live) {
@@ -227,8 +260,24 @@ public class LocalSandboxProvider implements SandboxProvider {
     }
 
     private LocalSandbox create(SandboxSpec spec, ConversationStore.Meta meta) {
-        long started = System.nanoTime();
         ConversationFiles files = store.files(spec.conversation().id());
+        try {
+            return startSandbox(spec, meta, files, SandboxLayout.initCommand(config.bwrap(), files,
+                    config.tmpSize().asLongValue()), true);
+        } catch (IOException e) {
+            throw SandboxException.unavailable("Cannot create a sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts a sandbox for a conversation on the given files and layout.
+     *
+     * @param ownSandbox whether it is the conversation's sandbox (recorded where a restarted server looks, and kept
+     *        track of) rather than a short-lived transfer sandbox
+     */
+    LocalSandbox startSandbox(SandboxSpec spec, ConversationStore.Meta meta, ConversationFiles files,
+            List<String> initCommand, boolean ownSandbox) {
+        long started = System.nanoTime();
         String sandboxId = spec.conversation().id().substring(0, 12) + "-" + Long.toString(System.nanoTime(), 36);
         Cgroups.Sandbox sandboxCgroups = cgroups == null ? null : cgroups.sandbox(sandboxId);
         try {
@@ -238,16 +287,22 @@ public class LocalSandboxProvider implements SandboxProvider {
             SandboxLayout.writeAccounts(files, meta.uid());
             store.prepareRuntime(files, meta.uid());
             Path socket = execSocket(sandboxId);
-            JsonNode init = runInit(files, sandboxCgroups, socket);
+            JsonNode init = runInit(files, sandboxCgroups, socket, initCommand);
             long nsPid = init.path("nsPid").asLong();
             SandboxRecord record = new SandboxRecord(sandboxId, init.path("pid").asLong(), nsPid,
                     ProcStat.startTime(nsPid), meta.uid(), sandboxCgroups != null, Instant.now(),
                     init.hasNonNull("servePid") ? socket.toString() : null);
             writeRecord(files, record);
-            LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
-                    sandboxId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             LocalSandbox sandbox = sandboxFor(record, files, spec.limits());
-            live.add(sandbox);
+            if (ownSandbox) {
+                LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
+                        sandboxId, took);
+                live.add(sandbox);
+            } else {
+                LOG.debugf("Transfer sandbox created [conversation: %s, sandbox: %s, took: %d ms]",
+                        spec.conversation().id(), sandboxId, took);
+            }
             return sandbox;
         } catch (IOException | RuntimeException e) {
             if (sandboxCgroups != null) {
@@ -275,8 +330,8 @@ public class LocalSandboxProvider implements SandboxProvider {
         return dir.resolve(sandboxId + ".sock");
     }
 
-    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups, Path socket)
-            throws IOException {
+    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups, Path socket,
+            List<String> initCommand) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(helper.toString(), "init", "--timeout-ms", "10000", "--log",
                 files.sandbox().resolve("init.log").toString(), "--serve-socket", socket.toString()));
         if (sandboxCgroups != null) {
@@ -285,7 +340,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             }
         }
         cmd.add("--");
-        cmd.addAll(SandboxLayout.initCommand(config.bwrap(), files, config.tmpSize().asLongValue()));
+        cmd.addAll(initCommand);
         Process process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
                 .toFile())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -302,13 +357,13 @@ public class LocalSandboxProvider implements SandboxProvider {
         return result;
     }
 
-    private LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
+    LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
         Cgroups.Sandbox sandboxCgroups = record.cgroups() && cgroups != null ? cgroups.sandbox(record.id()) : null;
         return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords, json, watcher,
                 execServer);
     }
 
-    private SandboxRecord readRecord(ConversationFiles files) {
+    SandboxRecord readRecord(ConversationFiles files) {
         Path file = files.sandbox().resolve(RECORD_FILE);
         if (!Files.exists(file)) {
             return null;
