@@ -64,7 +64,8 @@ public final class ArchiveScripts {
     /**
      * Extracts the archive from stdin into {@code /workspace}, which must be empty. Args: the paths replaced (none:
      * everything). With paths, {@code /source} must be the current workspace (read-only): it is copied first, then the
-     * paths are removed and extracted from the archive.
+     * paths are removed and extracted from the archive. Setuid and setgid bits are cleared afterwards, also on files an
+     * archive of other origin might carry.
      */
     public static final String EXTRACT = PROLOGUE + """
             if (( $# > 0 )); then
@@ -75,7 +76,8 @@ public final class ArchiveScripts {
                 done
             fi
             LC_ALL=C tar --extract --file=- --directory="$ws" --no-same-owner --preserve-permissions \\
-                --delay-directory-restore -- "$@"
+                --delay-directory-restore -- "$@" || exit
+            find "$ws" -xdev -perm /6000 ! -type l -exec chmod ug-s -- {} + 2>/dev/null || true
             """;
 
     private ArchiveScripts() {
