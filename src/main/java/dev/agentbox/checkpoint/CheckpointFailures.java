@@ -14,6 +14,19 @@ public final class CheckpointFailures {
     }
 
     /**
+     * Like {@link #of}, for a failure while a workspace was archived into the store: no space means the store's.
+     */
+    public static Throwable ofArchive(Throwable failure, boolean quotaBound) {
+        if (failure instanceof WorkspaceTransferException transfer
+                && transfer.kind() == WorkspaceTransferException.Kind.NO_SPACE) {
+            return new ToolFailure(Reason.DISK_FULL, "The checkpoint store has no space left for this copy of the "
+                    + "workspace; delete checkpoints, save fewer paths, or ask the operator for space. ("
+                    + transfer.getMessage() + ")");
+        }
+        return of(failure, quotaBound);
+    }
+
+    /**
      * @param quotaBound whether an archive's size limit came from the principal's remaining quota rather than the
      *        per-checkpoint limit (so that growing past it is {@code QUOTA_EXCEEDED})
      * @return the failure the agent sees, or {@code failure} itself when it is none of ours

@@ -67,7 +67,7 @@ public class Checkpoints {
                         plan.store().discard(plan.draft());
                         return null;
                     }))
-                    .onFailure().transform(failure -> CheckpointFailures.of(failure, plan.quotaBound()))
+                    .onFailure().transform(failure -> CheckpointFailures.ofArchive(failure, plan.quotaBound()))
                     .flatMap(archived -> blocking(() -> commit(caller, checked, normalized, plan,
                             archived.warnings()))))
                     .onFailure().transform(failure -> CheckpointFailures.of(failure, false));

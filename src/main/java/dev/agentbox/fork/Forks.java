@@ -87,7 +87,7 @@ public class Forks {
                         stores.store().discard(draft);
                         return null;
                     })))
-                    .onFailure().transform(failure -> CheckpointFailures.of(failure, false));
+                    .onFailure().transform(failure -> CheckpointFailures.ofArchive(failure, false));
         });
     }
 
@@ -104,6 +104,7 @@ public class Forks {
                 .flatMap(archived -> conversations.exclusive(child, null, () -> backend.provider().restore(
                         new SandboxSpec(child, policy.limits()), new RestoreRequest(draft.archive(), List.of(),
                                 checkpoints.timeout())))
+                        .onFailure().transform(failure -> CheckpointFailures.of(failure, false))
                         .onFailure().call(() -> conversations.delete(child, true).onFailure().recoverWithNull())
                         .map(ignored -> {
                             LOG.infof("Conversation forked [parent: %s, fork: %s, depth: %d]", parent.id(), child.id(),

@@ -112,9 +112,11 @@ public final class ArchiveScripts {
         if (code != null && (code == 0 || code == 1)) {
             return code == 0 ? List.of() : lines(stderr, 5);
         }
-        if (stderr.contains("No space left on device")) {
+        // A short write to the archive (a regular file, whose size limit would have raised SIGXFSZ instead) is what
+        // tar reports when the destination fills up between two writes.
+        if (stderr.contains("No space left on device") || stderr.contains(": Wrote only ")) {
             throw new WorkspaceTransferException(WorkspaceTransferException.Kind.NO_SPACE,
-                    "The archive's destination has no space left: " + lastLine(stderr));
+                    "The archive's destination has no space left (" + lastLines(stderr) + ").");
         }
         throw new WorkspaceTransferException(WorkspaceTransferException.Kind.FAILED,
                 "tar could not archive the workspace (exit " + result.shellExitCode() + "): " + lastLines(stderr));

@@ -11,7 +11,7 @@ import dev.agentbox.McpSession;
  * Helpers for checkpoint tests: a workspace full of the things a restore must bring back, a manifest that describes a
  * workspace byte for byte, and where the test server's store keeps a principal's checkpoints.
  */
-final class Workspaces {
+public final class Workspaces {
 
     /** The store of the test profile: below the local backend's test state directory. */
     static final Path STORE = Path.of("target/agentbox-test-state/checkpoints");
@@ -21,7 +21,7 @@ final class Workspaces {
      * directory, an empty directory, names with spaces, a newline and a leading dash, symlinks inside (to a file, to a
      * directory, dangling) and one to a host path, a hard link pair, a FIFO, and fixed modification times.
      */
-    static final String MIXED = """
+    public static final String MIXED = """
             set -e
             mkdir -p src/main 'with space' empty private/deeper
             printf 'line one\\nline two\\n' > src/main/App.java
@@ -43,7 +43,7 @@ final class Workspaces {
             """;
 
     /** Prints every entry's path, type, mode, size, link target, link count and times, then every file's checksum. */
-    static final String MANIFEST = """
+    public static final String MANIFEST = """
             cd /workspace
             find . -mindepth 1 -printf '%P|%y|%m|%s|%l|%n|%T@\\n' | LC_ALL=C sort
             find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum

@@ -27,6 +27,7 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final int port;
     private final List<String> extraArgs;
+    private final List<String> wrapper = new ArrayList<>();
     private Process process;
 
     ServerProcess(Path stateDir, String cgroupParent, String... extraArgs) throws IOException {
@@ -36,12 +37,32 @@ final class ServerProcess implements AutoCloseable {
             this.port = socket.getLocalPort();
         }
         this.extraArgs = new ArrayList<>(List.of("-Dagentbox.local.cgroup-parent=" + cgroupParent));
+        String uidBase = System.getProperty("agentbox.test.uid-base");
+        if (uidBase != null) {
+            // Parallel test runs of several checkouts must not hand out the same user ids.
+            this.extraArgs.add("-Dagentbox.local.uid-base=" + uidBase);
+        }
         this.extraArgs.addAll(List.of(extraArgs));
+    }
+
+    /**
+     * Runs the server through a command that ends by exec'ing its arguments (for example {@code unshare} into a mount
+     * namespace of its own), so that {@link #pid()} is still the server's.
+     */
+    ServerProcess wrappedIn(String... prefix) {
+        wrapper.addAll(List.of(prefix));
+        return this;
+    }
+
+    /** @return the server's process id */
+    long pid() {
+        return process.pid();
     }
 
     /** Starts the server and waits until it is ready. */
     void start() throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + stateDir,
                 "-Dagentbox.local.runtime-dir=" + runtimeDir(stateDir)));
         command.addAll(extraArgs);
