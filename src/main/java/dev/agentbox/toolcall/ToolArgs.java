@@ -119,7 +119,7 @@ public final class ToolArgs {
                 : value instanceof Boolean ? "a boolean"
                         : value instanceof Number ? "the number " + value
                                 : value instanceof Map ? "an object"
-                                        : value instanceof Iterable ? "an array holding something other than strings"
+                                        : value instanceof Iterable ? "an array"
                                                 : value.getClass().getSimpleName();
         return type;
     }
