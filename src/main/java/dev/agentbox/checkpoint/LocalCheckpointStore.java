@@ -73,6 +73,11 @@ public class LocalCheckpointStore implements CheckpointStore {
         try {
             principals = privateDirectory(dir.resolve("principals"));
             forks = privateDirectory(dir.resolve("forks"));
+        } catch (IOException e) {
+            throw unavailable("The checkpoint store at " + dir + " cannot be used: " + e.getMessage(), e);
+        }
+        // A store that cannot be written now can still be read: restores keep working.
+        try {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             int drafts = 0;
             for (Path principal : children(principals)) {
@@ -87,7 +92,7 @@ public class LocalCheckpointStore implements CheckpointStore {
                 LOG.infof("Unfinished checkpoints of an earlier server removed [count: %d]", drafts);
             }
         } catch (IOException e) {
-            throw unavailable("The checkpoint store at " + dir + " cannot be used: " + e.getMessage(), e);
+            LOG.warnf("The checkpoint store cannot be tidied up [dir: %s, cause: %s]", dir, e.getMessage());
         }
     }
 

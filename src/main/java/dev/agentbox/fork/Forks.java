@@ -79,7 +79,7 @@ public class Forks {
             return blocking(() -> {
                 if (lineage.children(parent) >= config.maxChildren()) {
                     throw new ToolFailure(Reason.FORBIDDEN, "This conversation has made " + config.maxChildren()
-                            + " forks, the most it may; delete_conversation the ones that are done.");
+                            + " forks, the most one conversation may make; fork from a new conversation instead.");
                 }
                 return stores.store().draft(parent.principal());
             }).flatMap(draft -> seed(parent, child, depth, policy, draft)

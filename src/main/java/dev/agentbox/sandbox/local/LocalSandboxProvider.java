@@ -117,7 +117,7 @@ public class LocalSandboxProvider implements SandboxProvider {
                     LOG.infof("Cgroups of stopped sandboxes removed [count: %d]", stale);
                 }
             }
-            transfers = new WorkspaceTransfers(this, store, config, helper);
+            transfers = new WorkspaceTransfers(this, store, config, helper, executor);
             transfers.removeLeftovers();
             isolation = probe(limits);
             unavailableReason = refusal(isolation);
@@ -207,7 +207,7 @@ public class LocalSandboxProvider implements SandboxProvider {
 
     @Override
     public Uni<Void> delete(ConversationKey conversation, boolean workspace) {
-        if (store == null) {
+        if (transfers == null) {
             return Uni.createFrom().failure(SandboxException.unavailable("The local backend has not started", null));
         }
         return Uni.createFrom().<Void> item(() -> {

@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -44,12 +48,15 @@ final class WorkspaceTransfers {
     private final ConversationStore store;
     private final LocalConfig config;
     private final Path helper;
+    private final Executor cleaner;
 
-    WorkspaceTransfers(LocalSandboxProvider provider, ConversationStore store, LocalConfig config, Path helper) {
+    WorkspaceTransfers(LocalSandboxProvider provider, ConversationStore store, LocalConfig config, Path helper,
+            Executor cleaner) {
         this.provider = provider;
         this.store = store;
         this.config = config;
         this.helper = helper;
+        this.cleaner = cleaner;
     }
 
     void restore(SandboxSpec spec, RestoreRequest request) {
@@ -59,30 +66,45 @@ final class WorkspaceTransfers {
         requireNoSandbox(files, spec);
         ConversationFiles transfer = files.transfer(newTransferId());
         long started = System.nanoTime();
+        boolean swapped = false;
         try {
             prepare(files, transfer, meta.uid());
             extract(spec, meta, files, transfer, request);
+            long extracted = System.nanoTime();
+            // Flushed before the swap: after a crash of the host the workspace is the old one or the complete new one.
             HostTrees.sync(transfer.workspace());
+            long synced = System.nanoTime();
             ExecHelper.exchange(helper, transfer.workspace(), files.workspace());
-            LOG.debugf("Workspace restored [conversation: %s, took: %d ms]", key.id(),
-                    (System.nanoTime() - started) / 1_000_000);
+            swapped = true;
+            LOG.debugf("Workspace restored [conversation: %s, extract: %d ms, sync: %d ms]", key.id(),
+                    (extracted - started) / 1_000_000, (synced - extracted) / 1_000_000);
         } catch (IOException e) {
             throw new WorkspaceTransferException(WorkspaceTransferException.Kind.FAILED,
                     "The restored workspace could not be put in place: " + e.getMessage());
         } finally {
-            removeQuietly(transfer);
+            if (swapped) {
+                // The replaced tree can be large; nobody waits for it to go (start-up removes it after a crash).
+                cleaner.execute(() -> removeQuietly(transfer));
+            } else {
+                removeQuietly(transfer);
+            }
         }
     }
 
-    /** The new workspace: owned by the conversation's user, with the current workspace's mode. */
+    /**
+     * The new workspace: owned by the conversation's user, with the current workspace's mode, which the user may have
+     * changed, but never one that keeps the user from filling it.
+     */
     private static void prepare(ConversationFiles files, ConversationFiles transfer, int uid) throws IOException {
         Files.createDirectory(transfer.root());
         Files.setPosixFilePermissions(transfer.root(), PosixFilePermissions.fromString("rwx------"));
         Files.createDirectory(transfer.workspace());
         Files.setAttribute(transfer.workspace(), "unix:uid", uid);
         Files.setAttribute(transfer.workspace(), "unix:gid", uid);
-        Files.setPosixFilePermissions(transfer.workspace(),
-                Files.getPosixFilePermissions(files.workspace(), LinkOption.NOFOLLOW_LINKS));
+        Set<PosixFilePermission> mode = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE);
+        mode.addAll(Files.getPosixFilePermissions(files.workspace(), LinkOption.NOFOLLOW_LINKS));
+        Files.setPosixFilePermissions(transfer.workspace(), mode);
         Files.createDirectory(transfer.execs());
         Files.createDirectory(transfer.sandbox());
     }
