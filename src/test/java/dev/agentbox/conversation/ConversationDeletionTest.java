@@ -4,10 +4,13 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +18,7 @@ import dev.agentbox.HostInspection;
 import dev.agentbox.McpSession;
 import io.quarkiverse.mcp.server.ToolResponse;
 import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -25,6 +29,9 @@ import io.vertx.core.json.JsonObject;
 class ConversationDeletionTest {
 
     private static final Path CONVERSATIONS = Path.of("target/agentbox-test-state/conversations");
+
+    @Inject
+    Conversations conversations;
 
     @Test
     void deletingKeepsTheFilesUnlessAskedButStopsEverythingElse() {
@@ -84,17 +91,24 @@ class ConversationDeletionTest {
     }
 
     @Test
-    void callsDuringADeletionWaitAndThenGetAFreshSandbox() throws Exception {
-        try (McpSession mcp = McpSession.open("delete-race"); McpSession other = McpSession.open("delete-race")) {
-            mcp.sh("echo x > f");
-            var deletion = java.util.concurrent.CompletableFuture.supplyAsync(() -> mcp.call("delete_conversation",
-                    Map.of("workspace", true)));
-            String seen = other.sh("test -e f && echo present || echo absent");
-            assertThat(deletion.get().isError()).isFalse();
+    void callsThatArriveDuringExclusiveWorkWaitForItAndThenGetAFreshSandbox() throws Exception {
+        try (McpSession mcp = McpSession.open("exclusive-wait")) {
+            mcp.sh("echo before > f");
+            String before = McpSession.structured(mcp.call("sandbox_info", Map.of())).getString("sandbox_id");
+            ConversationKey key = new ConversationKey(Callers.ANONYMOUS, McpSession.key("exclusive-wait"));
+            CompletableFuture<Void> release = new CompletableFuture<>();
+            CompletableFuture<Void> exclusive = conversations.exclusive(key, "test notice",
+                    () -> Uni.createFrom().completionStage(release)).subscribeAsCompletionStage();
 
-            assertThat(seen).isIn("present\n", "absent\n");
-            assertThat(Files.exists(CONVERSATIONS)).isTrue();
-            assertThat(other.sh("echo alive")).isEqualTo("alive\n");
+            CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> mcp.sh("cat f"));
+            Thread.sleep(1000);
+            assertThat(waiting).isNotDone();
+            release.complete(null);
+
+            assertThat(waiting.get(30, TimeUnit.SECONDS)).isEqualTo("before\n");
+            exclusive.get(30, TimeUnit.SECONDS);
+            String after = McpSession.structured(mcp.call("sandbox_info", Map.of())).getString("sandbox_id");
+            assertThat(after).isNotEqualTo(before);
         }
     }
 }
