@@ -225,7 +225,7 @@ class CheckpointEscapeTest {
      */
     private String plant(McpSession mcp, String base, String members) throws Exception {
         String name = name(base);
-        Path dir = Workspaces.checkpointDir(name);
+        Path dir = Store.checkpointDir(name);
         Files.createDirectories(dir);
         Path archive = dir.resolve("archive.tar");
         String script = """
@@ -261,7 +261,7 @@ class CheckpointEscapeTest {
     }
 
     private static Path archive(String name) throws Exception {
-        return Workspaces.checkpointDir(name).resolve("archive.tar");
+        return Store.checkpointDir(name).resolve("archive.tar");
     }
 
     private static Path workspaceOf(McpSession mcp) {
@@ -278,7 +278,7 @@ class CheckpointEscapeTest {
     }
 
     /** Where the test store keeps the anonymous principal's checkpoints. */
-    private static final class Workspaces {
+    private static final class Store {
 
         static Path checkpointDir(String name) throws Exception {
             String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
