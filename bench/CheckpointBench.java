@@ -82,6 +82,7 @@ public class CheckpointBench {
         long archiveBytes = 0;
         for (int i = 0; i < rounds; i++) {
             String name = "bench-" + RUN + "-" + i;
+            awaitNoTransfers(workspace.getParent());
             long t = System.nanoTime();
             String saved = call(base, key, "POST", "/api/checkpoints", "{\"name\":\"" + name + "\"}");
             persist[i] = seconds(t);
@@ -97,6 +98,7 @@ public class CheckpointBench {
             throw new IllegalStateException("The restored workspace does not have the " + files + " files it had");
         }
 
+        awaitNoTransfers(workspace.getParent());
         double[] tarCreate = new double[rounds];
         double[] tarExtract = new double[rounds];
         Path scratch = Files.createTempDirectory(stateDir, "bench-tar-");
@@ -137,7 +139,9 @@ public class CheckpointBench {
                 .append(" MB (20 × 5 MB random, 3,000 × 20 KB text, 10,000 × 4 KB hex, 100 symlinks);")
                 .append(" archive ").append(String.format("%.1f", archiveBytes / 1e6)).append(" MB\n")
                 .append("- ").append(persist.length).append(" rounds; page cache warm (nothing is dropped, the")
-                .append(" machine is shared); throughput = workspace MB / wall time of the call\n\n")
+                .append(" machine is shared); throughput = workspace MB / wall time of the call; each round starts")
+                .append(" once the server has removed the tree the previous restore replaced (it does that in the")
+                .append(" background)\n\n")
                 .append("| operation | p50 s | min s | max s | MB/s at p50 |\n|---|---|---|---|---|\n");
         row(report, "persist (REST call: archive in the sandbox, fsync, SHA-256, commit)", persist, mb);
         row(report, "restore (REST call: verify SHA-256, stop sandbox, extract in a transfer sandbox, sync, swap)",
@@ -194,6 +198,23 @@ public class CheckpointBench {
                     + response.body());
         }
         return response.body();
+    }
+
+    /**
+     * Waits until the server has removed the trees that restores replaced (it does so in the background), so that no
+     * round pays for the previous one's clean-up.
+     */
+    static void awaitNoTransfers(Path conversation) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (var entries = Files.list(conversation)) {
+                if (entries.noneMatch(p -> p.getFileName().toString().startsWith("transfer-"))) {
+                    return;
+                }
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("Replaced workspaces still not removed after 5 minutes");
     }
 
     static void run(String... command) throws Exception {
