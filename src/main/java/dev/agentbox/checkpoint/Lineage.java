@@ -28,7 +28,8 @@ import io.quarkus.runtime.StartupEvent;
  * <p>
  * Note: a conversation key is a name, not a credential. Until calls are authenticated, a sub-agent that is told (or
  * guesses) its parent's key can act as the parent, and a fork learns whether a checkpoint name is taken when
- * {@code persist} refuses it. Forks keep well-behaved sub-agents apart; they do not contain a hostile one that
+ * {@code persist} refuses it, and how much of the principal's quota is used. Forks keep well-behaved sub-agents apart; they do
+ * not contain a hostile one that
  * shares the parent's principal.
  */
 @ApplicationScoped
