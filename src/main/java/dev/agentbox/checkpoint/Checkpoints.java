@@ -67,6 +67,9 @@ public class Checkpoints {
                         plan.store().discard(plan.draft());
                         return null;
                     }))
+                    // A caller that goes away (a REST client disconnecting) must not leave the draft behind either.
+                    .onCancellation().invoke(() -> Infrastructure.getDefaultWorkerPool()
+                            .execute(() -> plan.store().discard(plan.draft())))
                     .onFailure().transform(failure -> CheckpointFailures.ofArchive(failure, plan.quotaBound()))
                     .flatMap(archived -> blocking(() -> commit(caller, checked, normalized, plan,
                             archived.warnings()))))
