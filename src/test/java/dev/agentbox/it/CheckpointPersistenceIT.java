@@ -133,5 +133,7 @@ class CheckpointPersistenceIT {
             cleanup.start();
         }
         ServerProcess.deleteRuntime(state);
+        // Workspaces belong to the sandboxes' users: rm, as the test runs as root, takes them all.
+        new ProcessBuilder("rm", "-rf", "--one-file-system", "--", state.getParent().toString()).start().waitFor();
     }
 }
