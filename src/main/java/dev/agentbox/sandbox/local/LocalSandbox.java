@@ -33,6 +33,7 @@ import dev.agentbox.sandbox.ExecRequest;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxSpec;
+import dev.agentbox.sandbox.records.ExecRecord;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -1,4 +1,4 @@
-package dev.agentbox.sandbox.local;
+package dev.agentbox.sandbox.records;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

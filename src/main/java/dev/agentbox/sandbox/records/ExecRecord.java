@@ -1,4 +1,4 @@
-package dev.agentbox.sandbox.local;
+package dev.agentbox.sandbox.records;
 
 import java.time.Instant;
 import java.util.Map;
@@ -13,5 +13,5 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param labels the caller's labels
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-record ExecRecord(String id, Instant startedAt, Map<String, String> labels) {
+public record ExecRecord(String id, Instant startedAt, Map<String, String> labels) {
 }
