@@ -69,6 +69,12 @@ final class PodIsolationProbe {
         ExecRequest request = new ExecRequest(List.of("/bin/bash", "--noprofile", "--norc", "-c", SCRIPT),
                 new byte[0], PodTemplates.WORKSPACE, Map.of(), Duration.ofSeconds(20), 16384, 0);
         sandbox.exec(request).subscribe().with(result -> {
+            if (result.startError() != null || !Integer.valueOf(0).equals(result.exitCode())) {
+                started.set(false);
+                LOG.warnf("Sandbox isolation not measured: the probe did not run [exit: %s, error: %s]",
+                        result.exitCode(), result.startError());
+                return;
+            }
             isolation = measure(result);
             LOG.infof("Sandbox isolation measured [level: %s, summary: %s]", isolation.level(), isolation.summary());
         }, failure -> {

@@ -70,7 +70,9 @@ final class PodSandbox implements Sandbox {
 
     @Override
     public String id() {
-        return name + "-" + uid.substring(0, Math.min(8, uid.length()));
+        // The pod's name and a piece of its uid: a new pod of the conversation gets the same name, not the same id.
+        String compact = uid.replace("-", "");
+        return name + "-" + compact.substring(Math.max(0, compact.length() - 8));
     }
 
     String podName() {

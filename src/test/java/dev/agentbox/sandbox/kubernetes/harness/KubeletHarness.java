@@ -1,0 +1,190 @@
+package dev.agentbox.sandbox.kubernetes.harness;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+
+/**
+ * A stand-in cluster for the Kubernetes backend's tests: fabric8's mock API server in CRUD mode, with a front
+ * dispatcher that answers exec upgrades by running the command for real ({@link HarnessDispatcher}), and a fake
+ * kubelet that schedules pods and runs their containers with bubblewrap ({@link FakeKubelet}, {@link Containers}).
+ * The backend's real client code (pod and claim CRUD, label lists, the pod watch, exec WebSockets) runs against it.
+ * <p>
+ * One harness per test JVM at a time ({@link #current()}).
+ */
+public final class KubeletHarness implements AutoCloseable {
+
+    public static final String NAMESPACE = "test";
+    private static volatile KubeletHarness current;
+
+    private final KubernetesMockServer server;
+    private final HarnessDispatcher dispatcher;
+    private final KubernetesClient kubeletClient;
+    private final Containers containers;
+    private final FakeKubelet kubelet;
+    private final Faults faults = new Faults();
+    private final Set<String> runtimeClasses = ConcurrentHashMap.newKeySet();
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "kubelet-harness");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private KubeletHarness(Path root, int hostUid) throws IOException {
+        Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+        dispatcher = new HarnessDispatcher(responses, this, executor);
+        server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), responses,
+                dispatcher, false);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url()).withNamespace(NAMESPACE)
+                .withTrustCerts(true).withHttp2Disable(true).withUserAgent(HarnessDispatcher.KUBELET_AGENT)
+                .withRequestRetryBackoffLimit(2).build();
+        kubeletClient = new KubernetesClientBuilder().withConfig(config).build();
+        containers = new Containers(root, hostUid, helper());
+        kubelet = new FakeKubelet(kubeletClient, containers, faults, executor);
+        kubelet.start();
+        runtimeClasses.add("gvisor");
+    }
+
+    /**
+     * Starts a harness with its state under {@code target/kubelet-harness}, running containers as an unprivileged
+     * host uid just above the test run's uid range.
+     */
+    public static synchronized KubeletHarness start() throws IOException {
+        if (current != null) {
+            current.close();
+        }
+        int hostUid = Integer.getInteger("agentbox.test.uid-base", 2000000) + 65000;
+        current = new KubeletHarness(Path.of("target/kubelet-harness").toAbsolutePath(), hostUid);
+        return current;
+    }
+
+    /**
+     * @return the running harness
+     */
+    public static KubeletHarness current() {
+        if (current == null) {
+            throw new IllegalStateException("no kubelet harness is running");
+        }
+        return current;
+    }
+
+    /**
+     * @return the mock API server's URL
+     */
+    public String url() {
+        return server.url("/").replaceAll("/$", "");
+    }
+
+    /**
+     * @return the configuration that selects the Kubernetes backend; the client finds the harness through fabric8's
+     *         system properties ({@link KubeletHarnessResource}), since the Quarkus extension fixes its own
+     *         connection options at build time
+     */
+    public Map<String, String> serverConfig() {
+        return Map.of("agentbox.sandbox.backend", "kubernetes");
+    }
+
+    /**
+     * @return a client of the harness's own (never subject to faults), for tests to look at and change the cluster
+     */
+    public KubernetesClient client() {
+        return kubeletClient;
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    /**
+     * @return the names of the RuntimeClasses the cluster has (initially {@code gvisor}); tests may change it
+     */
+    public Set<String> runtimeClasses() {
+        return runtimeClasses;
+    }
+
+    /**
+     * @return the directory standing for a claim's volume
+     */
+    public Path claimDir(String claim) {
+        return containers.claimDir(claim);
+    }
+
+    /**
+     * @return the requests of the server under test so far, as {@code METHOD path?query}
+     */
+    public List<String> requests() {
+        return dispatcher.requests();
+    }
+
+    public void clearRequests() {
+        dispatcher.clearRequests();
+    }
+
+    /** Evicts a pod (phase Failed, reason Evicted) and kills its container. */
+    public void evict(String pod, String message) {
+        kubelet.evict(NAMESPACE, pod, message);
+    }
+
+    /**
+     * @return the pods of the namespace as stored
+     */
+    public List<Pod> pods() {
+        return kubeletClient.pods().inNamespace(NAMESPACE).list().getItems();
+    }
+
+    KubernetesClient kubeletClient() {
+        return kubeletClient;
+    }
+
+    FakeKubelet kubelet() {
+        return kubelet;
+    }
+
+    Containers containers() {
+        return containers;
+    }
+
+    private static Path helper() throws IOException {
+        try {
+            var url = KubeletHarness.class.getClassLoader().getResource("native/agentbox-exec");
+            if (url == null) {
+                throw new IOException("native/agentbox-exec is not on the class path; build with Maven first");
+            }
+            return Path.of(url.toURI());
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        kubelet.close();
+        containers.stopAll();
+        kubeletClient.close();
+        server.destroy();
+        executor.shutdownNow();
+        if (current == this) {
+            current = null;
+        }
+    }
+}
