@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -150,6 +151,37 @@ public final class KubeletHarness implements AutoCloseable {
      */
     public List<Pod> pods() {
         return kubeletClient.pods().inNamespace(NAMESPACE).list().getItems();
+    }
+
+    /**
+     * @return the pods labelled with a conversation's id
+     */
+    public List<Pod> podsOf(String conversationId) {
+        return kubeletClient.pods().inNamespace(NAMESPACE).withLabel("agentbox.dev/conversation", conversationId)
+                .list().getItems();
+    }
+
+    /**
+     * @return the workspace claims labelled with a conversation's id
+     */
+    public List<PersistentVolumeClaim> claimsOf(String conversationId) {
+        return kubeletClient.persistentVolumeClaims().inNamespace(NAMESPACE)
+                .withLabel("agentbox.dev/conversation", conversationId).list().getItems();
+    }
+
+    /**
+     * @return the sandbox id the backend gives a pod (its name and the end of its uid)
+     */
+    public String sandboxId(Pod pod) {
+        String uid = pod.getMetadata().getUid().replace("-", "");
+        return pod.getMetadata().getName() + "-" + uid.substring(uid.length() - 8);
+    }
+
+    /**
+     * @return the name of the pod behind a sandbox id
+     */
+    public String podOf(String sandboxId) {
+        return sandboxId.substring(0, sandboxId.lastIndexOf('-'));
     }
 
     KubernetesClient kubeletClient() {

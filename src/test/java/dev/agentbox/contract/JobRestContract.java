@@ -1,4 +1,4 @@
-package dev.agentbox.api;
+package dev.agentbox.contract;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -10,7 +10,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.agentbox.McpSession;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import io.vertx.core.json.JsonObject;
@@ -18,8 +17,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * Jobs for curl users: start with the bash tool, then list, follow (SSE), read and kill under /api/jobs.
  */
-@QuarkusTest
-class JobResourceTest {
+
+abstract class JobRestContract {
 
     private static RequestSpecification conversation(String name) {
         return given().header(McpSession.HEADER, McpSession.key(name)).contentType(ContentType.JSON);

@@ -1,10 +1,8 @@
-package dev.agentbox.conversation;
+package dev.agentbox.contract;
 
 import static dev.agentbox.files.FileToolsAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,16 +12,14 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-import dev.agentbox.HostInspection;
 import dev.agentbox.McpSession;
-import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Which conversation a call lands in: the header first, then {@code _meta}, then the MCP session.
+ * Which conversation a call lands in, on every backend: the header first, then {@code _meta}, then the MCP session.
  */
-@QuarkusTest
-class ConversationRoutingTest {
+
+abstract class RoutingContract {
 
     @Test
     void twoClientsWithTheSameKeyShareAWorkspace() {
@@ -100,13 +96,15 @@ class ConversationRoutingTest {
             try (McpSession mcp = McpSession.open(name)) {
                 String conversationId = McpSession.structured(mcp.call("sandbox_info", Map.of()))
                         .getString("conversation_id");
-                try (var dirs = Files.list(Path.of("/sys/fs/cgroup/memory", HostInspection.CGROUP_PARENT))) {
-                    assertThat(dirs.map(p -> p.getFileName().toString())
-                            .filter(d -> d.startsWith(conversationId.substring(0, 12)))).hasSize(1);
-                }
+                assertThat(sandboxesMadeFor(conversationId)).hasSize(1);
             }
         } finally {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * @return what the backend made on the host or cluster for the conversation's sandboxes (cgroups, pods)
+     */
+    protected abstract List<String> sandboxesMadeFor(String conversationId) throws Exception;
 }

@@ -1,4 +1,4 @@
-package dev.agentbox.files;
+package dev.agentbox.contract;
 
 import static dev.agentbox.files.FileToolsAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,12 +11,13 @@ import org.junit.jupiter.api.Test;
 
 import dev.agentbox.McpSession;
 import io.quarkiverse.mcp.server.ToolResponse;
-import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-@QuarkusTest
-class FileToolsTest {
+/**
+ * The file tools as an agent sees them, on every backend.
+ */
+abstract class FilesContract {
 
     @Test
     void writeFileCreatesParentsAndReadFileNumbersLines() {

@@ -1,4 +1,4 @@
-package dev.agentbox.api;
+package dev.agentbox.contract;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,15 +11,14 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import dev.agentbox.McpSession;
-import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 
 /**
  * The REST surface for curl users: the same tools, conversations and reason codes as MCP.
  */
-@QuarkusTest
-class ToolResourceTest {
+
+abstract class ToolRestContract {
 
     private static RequestSpecification conversation(String name) {
         return given().header(McpSession.HEADER, McpSession.key(name)).contentType(ContentType.JSON);

@@ -1,4 +1,4 @@
-package dev.agentbox.tools;
+package dev.agentbox.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,11 +8,13 @@ import org.junit.jupiter.api.Test;
 
 import dev.agentbox.McpSession;
 import io.quarkiverse.mcp.server.ToolResponse;
-import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.json.JsonObject;
 
-@QuarkusTest
-class BashToolTest {
+/**
+ * The {@code bash} tool as an agent sees it, on every backend: output, exit codes, state carried between calls,
+ * background processes, timeouts, bounds.
+ */
+abstract class BashContract {
 
     @Test
     void echoReturnsStdoutAndExitCodeZero() {
