@@ -115,14 +115,6 @@ final class ClusterObjects {
     }
 
     /**
-     * @return the pods of this installation with exactly these labels (the watch's cache is usually enough)
-     */
-    List<Pod> pods(Map<String, String> labels) {
-        return client.pods().inNamespace(namespace).withLabel(PodLabels.INSTALLATION, installation).withLabels(labels)
-                .list().getItems();
-    }
-
-    /**
      * Deletes a pod.
      *
      * @param grace how long it may take to stop

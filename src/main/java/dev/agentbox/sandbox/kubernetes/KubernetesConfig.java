@@ -121,6 +121,14 @@ public interface KubernetesConfig {
     Duration apiTimeout();
 
     /**
+     * How often a failed API request (a 5xx or 429 answer, or no connection) is tried again, with exponential
+     * backoff from 100 ms, before the call fails. Kept small so that a call fails in bounded time when the API server
+     * is down.
+     */
+    @WithDefault("2")
+    int apiRetries();
+
+    /**
      * How long a deleted sandbox pod gets to stop before it is killed.
      */
     @WithDefault("5S")

@@ -15,9 +15,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
@@ -53,7 +56,7 @@ public class PodSandboxProvider implements SandboxProvider {
 
     private static final Logger LOG = Logger.getLogger(PodSandboxProvider.class);
 
-    private final Instance<KubernetesClient> clients;
+    private final Supplier<KubernetesClient> clients;
     private final KubernetesConfig config;
     private final SandboxConfig sandboxConfig;
     private final ObjectMapper json;
@@ -73,7 +76,17 @@ public class PodSandboxProvider implements SandboxProvider {
     private volatile String unavailableReason = "the kubernetes backend has not started";
     private volatile int watchMisses;
 
+    @Inject
     PodSandboxProvider(Instance<KubernetesClient> clients, KubernetesConfig config, SandboxConfig sandboxConfig,
+            ObjectMapper json, Clock clock) {
+        this(clients::get, config, sandboxConfig, json, clock);
+    }
+
+    /**
+     * @param clients gives the Kubernetes client when the backend starts (not before: an unselected backend never
+     *        makes one)
+     */
+    PodSandboxProvider(Supplier<KubernetesClient> clients, KubernetesConfig config, SandboxConfig sandboxConfig,
             ObjectMapper json, Clock clock) {
         this.clients = clients;
         this.config = config;
@@ -129,6 +142,21 @@ public class PodSandboxProvider implements SandboxProvider {
         LOG.infof("Kubernetes backend on %s [namespace: %s, installation: %s, image: %s, runtime-class: %s, "
                 + "warm-pool: %d, replica: %s]", client.getMasterUrl(), namespace, config.installation(),
                 config.image(), config.runtimeClass(), config.warmPool(), replica);
+    }
+
+    /**
+     * Stops the watch and the background tasks. Sandboxes keep running; they are found again by the next start.
+     */
+    @PreDestroy
+    void stop() {
+        ScheduledExecutorService timer = scheduler;
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        PodWatch podWatch = watch;
+        if (podWatch != null) {
+            podWatch.stop();
+        }
     }
 
     /** Waits, at start-up only, for the watch's first list of pods, so that survivors can be found. */
@@ -199,9 +227,9 @@ public class PodSandboxProvider implements SandboxProvider {
                 return new Prepared(current.get(), false);
             }
             current.ifPresent(this::removeEnded);
-            Optional<Pod> warm = warmPool.claim(conversation, spec.limits());
+            Optional<ClusterObjects.Made<Pod>> warm = warmPool.claim(conversation);
             if (warm.isPresent()) {
-                return new Prepared(warm.get(), true);
+                return new Prepared(warm.get().object(), warm.get().created());
             }
             String claim = ensureClaim(conversation);
             Pod pod = templates.pod(PodLabels.podName(id), claim, PodLabels.conversation(config.installation(),

@@ -54,18 +54,18 @@ final class WarmPool {
     /**
      * Gives a new conversation a ready pod of the pool. Blocking.
      *
-     * @return the claimed pod, relabelled for the conversation; empty when the pool is off, the conversation already
-     *         has a workspace, or another replica is making its sandbox and has finished meanwhile (the caller then
-     *         finds that sandbox through the usual path)
+     * @return the claimed pod, relabelled for the conversation (created: true), or the pod another replica made for
+     *         it meanwhile (created: false);
+     *         empty when the pool is off or empty, or the conversation already has a workspace (the caller then makes
+     *         or finds the pod the usual way)
      */
-    Optional<Pod> claim(ConversationKey conversation, SandboxSpec.Limits ignored) {
+    Optional<ClusterObjects.Made<Pod>> claim(ConversationKey conversation) {
         if (config.warmPool() <= 0 || !cluster.claims(conversation.id()).isEmpty()) {
             return Optional.empty();
         }
         String lease = "agentbox-" + conversation.id();
         if (!cluster.createLease(lease, provider.replica(), config.readyTimeout().multipliedBy(2))) {
-            awaitOtherReplica(conversation);
-            return Optional.empty();
+            return awaitOtherReplica(conversation).map(pod -> new ClusterObjects.Made<>(pod, false));
         }
         try {
             if (!cluster.claims(conversation.id()).isEmpty()) {
@@ -82,7 +82,8 @@ final class WarmPool {
                 LOG.debugf("Warm-pool pod claimed [conversation: %s, pod: %s]", conversation.id(),
                         pod.getMetadata().getName());
                 provider.background("refilling the warm pool", this::refill);
-                return Optional.of(cluster.pod(pod.getMetadata().getName()).orElse(pod));
+                return Optional.of(new ClusterObjects.Made<>(cluster.pod(pod.getMetadata().getName()).orElse(pod),
+                        true));
             }
             // The pool is empty: the caller creates the pod as usual, still under the Lease.
             return Optional.empty();
@@ -96,20 +97,25 @@ final class WarmPool {
      * (two replicas serving the very first calls of one conversation): it looks into the watch's cache, which events
      * keep current, five times a second.
      */
-    private void awaitOtherReplica(ConversationKey conversation) {
+    private Optional<Pod> awaitOtherReplica(ConversationKey conversation) {
         long deadline = System.nanoTime() + config.readyTimeout().toNanos();
         String lease = "agentbox-" + conversation.id();
         while (System.nanoTime() < deadline) {
-            boolean hasPod = provider.watch().all().stream().anyMatch(p -> conversation.id().equals(
-                    PodSandboxProvider.labels(p).get(PodLabels.CONVERSATION)));
-            if (hasPod || !cluster.leaseExists(lease)) {
-                return;
+            Optional<Pod> made = provider.watch().all().stream().filter(p -> conversation.id().equals(
+                    PodSandboxProvider.labels(p).get(PodLabels.CONVERSATION))).filter(p -> !PodWatch.isTerminal(p))
+                    .findFirst();
+            if (made.isPresent()) {
+                return made;
+            }
+            if (!cluster.leaseExists(lease)) {
+                // The holder gave up (or died) without a pod: make it the usual way.
+                return Optional.empty();
             }
             try {
                 TimeUnit.MILLISECONDS.sleep(200);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return Optional.empty();
             }
         }
         throw SandboxException.unavailable("Another server is still making this conversation's sandbox; try again",

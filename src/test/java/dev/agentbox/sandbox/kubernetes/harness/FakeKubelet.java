@@ -198,6 +198,27 @@ final class FakeKubelet implements AutoCloseable {
         }
     }
 
+    /** Binds every unbound claim of a namespace, unless a fault still holds it. */
+    void bindAll(String namespace) {
+        for (PersistentVolumeClaim claim : client.persistentVolumeClaims().inNamespace(namespace).list().getItems()) {
+            String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
+            if (!"Bound".equals(phase) && !faults.claimNeverBinds(claim.getMetadata().getName())) {
+                bind(claim);
+            }
+        }
+    }
+
+    /** Runs again every pod that is not running (or failed), as a kubelet retries image pulls and scheduling. */
+    void retryPending() {
+        for (Pod pod : List.copyOf(pods.values())) {
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            if (phase == null || "Pending".equals(phase)) {
+                waitingForClaims.remove(pod.getMetadata().getUid());
+                executor.submit(() -> run(pod));
+            }
+        }
+    }
+
     /** Evicts a pod as the kubelet does under node pressure: phase Failed, reason Evicted, container killed. */
     void evict(String namespace, String name, String message) {
         Pod pod = pod(namespace, name);

@@ -67,16 +67,25 @@ public final class KubeletHarness implements AutoCloseable {
     }
 
     /**
-     * Starts a harness with its state under {@code target/kubelet-harness}, running containers as an unprivileged
-     * host uid just above the test run's uid range.
+     * Starts the harness an application under test uses ({@link #current()}), with its state under
+     * {@code target/kubelet-harness}, running containers as an unprivileged host uid just above the test run's uid
+     * range.
      */
     public static synchronized KubeletHarness start() throws IOException {
         if (current != null) {
             current.close();
         }
-        int hostUid = Integer.getInteger("agentbox.test.uid-base", 2000000) + 65000;
-        current = new KubeletHarness(Path.of("target/kubelet-harness").toAbsolutePath(), hostUid);
+        current = open("app");
         return current;
+    }
+
+    /**
+     * Starts a harness of a test's own, independent of {@link #current()}, with its state under
+     * {@code target/kubelet-harness-<name>}.
+     */
+    public static KubeletHarness open(String name) throws IOException {
+        int hostUid = Integer.getInteger("agentbox.test.uid-base", 2000000) + 65000;
+        return new KubeletHarness(Path.of("target/kubelet-harness-" + name).toAbsolutePath(), hostUid);
     }
 
     /**
@@ -139,6 +148,26 @@ public final class KubeletHarness implements AutoCloseable {
 
     public void clearRequests() {
         dispatcher.clearRequests();
+    }
+
+    /** Binds every claim that is not bound yet (after {@link Faults#claimsNeverBind} is lifted). */
+    public void bindClaims() {
+        kubelet.bindAll(NAMESPACE);
+    }
+
+    /** Tries again every pod that is not running yet (after a fault is lifted), as a kubelet retries. */
+    public void retryPendingPods() {
+        kubelet.retryPending();
+    }
+
+    /**
+     * @return a client for a server replica under test: default user agent (so faults and the request log apply)
+     */
+    public KubernetesClient replicaClient() {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(url()).withNamespace(NAMESPACE)
+                .withTrustCerts(true).withHttp2Disable(true).withRequestRetryBackoffLimit(1)
+                .withRequestTimeout(5000).withConnectionTimeout(5000).build();
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
 
     /** Evicts a pod (phase Failed, reason Evicted) and kills its container. */
