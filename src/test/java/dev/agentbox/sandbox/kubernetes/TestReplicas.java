@@ -56,6 +56,10 @@ final class TestReplicas implements AutoCloseable {
         clients.remove(provider).close();
     }
 
+    static KubernetesConfig kubernetesConfig(Map<String, String> overrides) {
+        return config(overrides).getConfigMapping(KubernetesConfig.class);
+    }
+
     static SandboxConfig sandboxConfig(Map<String, String> overrides) {
         return config(overrides).getConfigMapping(SandboxConfig.class);
     }
