@@ -458,6 +458,11 @@ public class PodSandboxProvider implements SandboxProvider {
         background("marking the pod active", () -> cluster.markPodActive(name, replica));
     }
 
+    /** One pass of the orphan collector now (it also runs every collect-interval). */
+    void collectOrphans() {
+        collector.collect();
+    }
+
     private void flushDiscarded() {
         for (PodSandbox sandbox : live.values()) {
             try {
