@@ -29,7 +29,7 @@ final class PodCallException extends RuntimeException {
             return p;
         }
         boolean gone = cause instanceof ExecChannel.ExecRefusedException r && r.code() == 404;
-        return new PodCallException("exec into pod " + pod + " failed: " + describe(cause), gone, cause);
+        return new PodCallException(describe(cause), gone, cause);
     }
 
     /** A failure in plain words, without stack traces or class names where a message says it better. */

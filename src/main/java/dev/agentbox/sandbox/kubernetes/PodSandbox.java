@@ -152,8 +152,8 @@ final class PodSandbox implements Sandbox {
             exec.streamLive(false);
             RuntimeException why = brokenStream(stream, end);
             if (!started.isDone()) {
-                complete(() -> started.completeExceptionally(lostOrBroken("The command could not be started: "
-                        + why.getMessage())));
+                complete(() -> started.completeExceptionally(lostOrBroken("The sandbox's pod " + name
+                        + " cannot be reached: " + why.getMessage())));
                 return;
             }
             LOG.debugf("Exec stream broke, following the exec in the pod [sandbox: %s, exec: %s, cause: %s]", id(), id,

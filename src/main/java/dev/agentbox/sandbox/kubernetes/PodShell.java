@@ -115,15 +115,16 @@ final class PodShell {
             throw new PodCallException("the pod's reply could not be read: " + stream.parser().failure().getMessage(),
                     false, stream.parser().failure());
         }
-        if (!stream.parser().ended()) {
-            String detail = ending.failure() != null ? PodCallException.describe(ending.failure())
-                    : ending.exitCode() != null ? "the program exited with status " + ending.exitCode()
-                            : "the stream closed";
-            String stderr = ending.stderr().isBlank() ? "" : " (" + ending.stderr().strip() + ")";
-            throw new PodCallException("the exec stream ended before the reply was complete: " + detail + stderr,
-                    ending.failure() instanceof ExecChannel.ExecRefusedException r && r.code() == 404,
-                    ending.failure());
+        if (stream.parser().ended()) {
+            return;
         }
+        if (ending.failure() != null) {
+            throw new PodCallException(PodCallException.describe(ending.failure()),
+                    ending.failure() instanceof ExecChannel.ExecRefusedException r && r.code() == 404, ending.failure());
+        }
+        String stderr = ending.stderr().isBlank() ? "" : " (" + ending.stderr().strip() + ")";
+        throw new PodCallException("the exec stream ended before the reply was complete"
+                + (ending.exitCode() != null ? ", status " + ending.exitCode() : "") + stderr, false, null);
     }
 
     private URI uri() {
