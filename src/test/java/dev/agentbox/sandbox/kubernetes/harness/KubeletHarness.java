@@ -60,7 +60,7 @@ public final class KubeletHarness implements AutoCloseable {
                 .withTrustCerts(true).withHttp2Disable(true).withUserAgent(HarnessDispatcher.KUBELET_AGENT)
                 .withRequestRetryBackoffLimit(2).build();
         kubeletClient = new KubernetesClientBuilder().withConfig(config).build();
-        containers = new Containers(root, hostUid, helper());
+        containers = new Containers(root, hostUid, helper(root));
         kubelet = new FakeKubelet(kubeletClient, containers, faults, executor);
         kubelet.start();
         runtimeClasses.add("gvisor");
@@ -225,16 +225,26 @@ public final class KubeletHarness implements AutoCloseable {
         return containers;
     }
 
-    private static Path helper() throws IOException {
-        try {
-            var url = KubeletHarness.class.getClassLoader().getResource("native/agentbox-exec");
-            if (url == null) {
-                throw new IOException("native/agentbox-exec is not on the class path; build with Maven first");
-            }
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IOException(e);
+    /** The exec helper Maven built, as a file (copied out when it is inside a jar, as under failsafe). */
+    private static Path helper(Path root) throws IOException {
+        var url = KubeletHarness.class.getClassLoader().getResource("native/agentbox-exec");
+        if (url == null) {
+            throw new IOException("native/agentbox-exec is not on the class path; build with Maven first");
         }
+        if ("file".equals(url.getProtocol())) {
+            try {
+                return Path.of(url.toURI());
+            } catch (URISyntaxException e) {
+                throw new IOException(e);
+            }
+        }
+        Path copy = root.resolveSibling(root.getFileName() + "-agentbox-exec");
+        try (var in = url.openStream()) {
+            java.nio.file.Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        java.nio.file.Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString(
+                "rwxr-xr-x"));
+        return copy;
     }
 
     @Override
