@@ -303,6 +303,8 @@ public class PodSandboxProvider implements SandboxProvider {
         String name = pod.getMetadata().getName();
         return Uni.createFrom().completionStage(() -> watch.ready(name, pod.getMetadata().getUid()))
                 .ifNoItem().after(config.readyTimeout()).failWith(TimeoutException::new)
+                // Off the watch's thread: what the caller does next must not hold up the watch's events.
+                .emitOn(worker)
                 .map(ready -> new Prepared(ready, prepared.created()))
                 .onFailure().recoverWithUni(failure -> Uni.createFrom().<Prepared> failure(() -> notReady(pod,
                         failure)).runSubscriptionOn(worker));

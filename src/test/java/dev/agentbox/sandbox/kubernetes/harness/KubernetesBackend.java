@@ -15,8 +15,7 @@ public class KubernetesBackend implements QuarkusTestProfile {
     public Map<String, String> getConfigOverrides() {
         return Map.of("agentbox.sandbox.backend", "kubernetes",
                 "agentbox.kubernetes.ready-timeout", "30S",
-                "agentbox.kubernetes.termination-grace", "1S",
-                "quarkus.log.category.\"dev.agentbox.sandbox.kubernetes\".level", "DEBUG");
+                "agentbox.kubernetes.termination-grace", "1S");
     }
 
     @Override
