@@ -122,20 +122,21 @@ final class PodScripts {
         }
         return PROLOGUE
                 + """
-                        forget %s
-                        d=$R/%s
-                        if ! e=$(mkdir -p -- "$R" 2>&1 && mkdir -- "$d" 2>&1); then printf 'E %%s\\n' "cannot create the exec record: $e"; exit 0; fi
-                        if ! head -c %d > "$d/exec.json" || { [ %d -gt 0 ] && ! head -c %d > "$d/stdin"; }; then
-                            rm -rf -- "$d"; printf 'E %%s\\n' "cannot write the exec record (is the workspace volume full?)"; exit 0
-                        fi
-                        cg=
-                        [ -r /sys/fs/cgroup/memory.events ] && cg="--oom-file /sys/fs/cgroup/memory.events"
-                        [ -r /sys/fs/cgroup/pids.events ] && cg="$cg --pids-file /sys/fs/cgroup/pids.events"
-                        printf 'S\\n'
-                        %s run --record "$d" $cg%s < /dev/null > "$d/helper.log" 2>&1
-                        result "$d" %d %d $?
-                        printf 'Z\\n'
-                        """
+                                forget %s
+                                d=$R/%s
+                                [ -d "$R" ] || mkdir -p -- "$R" 2>/dev/null
+                        if ! e=$(mkdir -- "$d" 2>&1); then printf 'E %%s\\n' "cannot create the exec record: $e"; exit 0; fi
+                                if ! head -c %d > "$d/exec.json" || { [ %d -gt 0 ] && ! head -c %d > "$d/stdin"; }; then
+                                    rm -rf -- "$d"; printf 'E %%s\\n' "cannot write the exec record (is the workspace volume full?)"; exit 0
+                                fi
+                                cg=
+                                [ -r /sys/fs/cgroup/memory.events ] && cg="--oom-file /sys/fs/cgroup/memory.events"
+                                [ -r /sys/fs/cgroup/pids.events ] && cg="$cg --pids-file /sys/fs/cgroup/pids.events"
+                                printf 'S\\n'
+                                %s run --record "$d" $cg%s < /dev/null > "$d/helper.log" 2>&1
+                                result "$d" %d %d $?
+                                printf 'Z\\n'
+                                """
                         .formatted(ids(discarded), checkId(id), recordLength, stdinLength, stdinLength, quote(helper), args,
                                 captureHead, captureTail);
     }

@@ -65,7 +65,9 @@ class KubernetesBench {
         }
         String report = Files.readString(out.resolve("report.md"));
         report = report.replace("# agentbox benchmark", "# agentbox benchmark: Kubernetes backend through the kubelet "
-                + "harness").replaceAll("(?s)\nTargets: .*", "\n");
+                + "harness").replace("sandbox creation, server-side (cgroups + namespaces + init ready)",
+                        "sandbox creation, server-side (claim + pod + ready, from the server's log)")
+                .replaceAll("(?s)\nTargets: .*", "\n");
         report += String.format("""
 
                 Backend level (no MCP, no HTTP in front):
@@ -79,11 +81,12 @@ class KubernetesBench {
                 not from a cluster. The harness answers in microseconds, schedules nothing, pulls no image, attaches no
                 volume, and runs each container with bubblewrap on the host kernel (no gVisor); every exec is an
                 `nsenter` into it. So they measure what the backend itself costs (the WebSocket exec, the pod-side
-                programs, the exec helper, the watch), and are a floor for a real cluster: there, add the API server's
-                round trips (typically 5 to 30 ms per exec on GKE, from the server to the API server to the kubelet),
-                gVisor's exec cost (about 80 ms per exec measured with runsc on this machine, see the local sandbox
-                notes), and for sandbox start the scheduling, volume attach (seconds for a new persistent disk) and
-                image pull; the warm pool (`agentbox.kubernetes.warm-pool`) removes those from first calls.
+                programs, the exec helper, the watch), and are a floor for a real cluster. There, add what was not
+                measured here: the round trips from the server to the API server to the kubelet for every exec, the
+                cost of an exec in gVisor (`runsc exec` took about 83 ms on this machine with the ptrace platform,
+                see the local sandbox notes; GKE Sandbox uses another platform), and for a sandbox start the
+                scheduling, the volume attach of a new disk and the image pull. The warm pool
+                (`agentbox.kubernetes.warm-pool`) takes those out of first calls.
                 """, EXECS, percentile(execs, 50), percentile(execs, 90), percentile(execs, 99), STARTS,
                 percentile(starts, 50), percentile(starts, 90), percentile(starts, 99));
         Files.writeString(out.resolve("report.md"), report);
