@@ -34,11 +34,8 @@ import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxProvider;
 import dev.agentbox.sandbox.SandboxSpec;
 import dev.agentbox.sandbox.SurvivingSandbox;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 
@@ -72,6 +69,7 @@ public class PodSandboxProvider implements SandboxProvider {
     private volatile ScheduledExecutorService scheduler;
     private volatile OrphanCollector collector;
     private volatile WarmPool warmPool;
+    private volatile ConversationPods pods;
     private volatile PodIsolationProbe isolationProbe;
     private volatile String unavailableReason = "the kubernetes backend has not started";
     private volatile int watchMisses;
@@ -130,6 +128,7 @@ public class PodSandboxProvider implements SandboxProvider {
         awaitWatch(watch.start());
         collector = new OrphanCollector(this, cluster, config, sandboxConfig, clock);
         warmPool = new WarmPool(this, cluster, templates, config, limits);
+        pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
         long collect = Math.max(1, config.collectInterval().toSeconds());
@@ -205,140 +204,10 @@ public class PodSandboxProvider implements SandboxProvider {
             return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can be made now: " + reason, null));
         }
         long started = System.nanoTime();
-        return Uni.createFrom().item(() -> prepare(spec)).runSubscriptionOn(worker)
-                .flatMap(prepared -> awaitReady(prepared, spec))
-                .map(prepared -> adopt(prepared, spec, started));
+        return pods.open(spec).map(prepared -> adopt(prepared, spec, started));
     }
 
-    /** A pod on its way to ready, and whether this call created it. */
-    private record Prepared(Pod pod, boolean created) {
-    }
-
-    /**
-     * Finds the conversation's pod, or makes it (and its claim) if it has none: create-if-absent with deterministic
-     * names, so concurrent first calls on several replicas end up with one pod and one claim. Blocking.
-     */
-    private Prepared prepare(SandboxSpec spec) {
-        ConversationKey conversation = spec.conversation();
-        String id = conversation.id();
-        try {
-            Optional<Pod> current = conversationPod(id);
-            if (current.isPresent() && !PodWatch.isTerminal(current.get())) {
-                return new Prepared(current.get(), false);
-            }
-            current.ifPresent(this::removeEnded);
-            Optional<ClusterObjects.Made<Pod>> warm = warmPool.claim(conversation);
-            if (warm.isPresent()) {
-                return new Prepared(warm.get().object(), warm.get().created());
-            }
-            String claim = ensureClaim(conversation);
-            Pod pod = templates.pod(PodLabels.podName(id), claim, PodLabels.conversation(config.installation(),
-                    conversation), PodLabels.annotations(conversation), spec.limits());
-            ClusterObjects.Made<Pod> made = cluster.createPod(pod);
-            if (PodWatch.isTerminal(made.object())) {
-                // The name is taken by an earlier pod of this conversation that is still being deleted.
-                removeEnded(made.object());
-                made = cluster.createPod(pod);
-            }
-            return new Prepared(made.object(), made.created());
-        } catch (KubernetesClientException e) {
-            throw SandboxException.unavailable(PodDiagnosis.refusal(e, config.runtimeClass()), e);
-        }
-    }
-
-    /** The conversation's pod as the watch knows it: a live one first, else one that ended. */
-    private Optional<Pod> conversationPod(String conversationId) {
-        List<Pod> pods = watch.all().stream()
-                .filter(p -> conversationId.equals(labels(p).get(PodLabels.CONVERSATION))).toList();
-        return pods.stream().filter(p -> !PodWatch.isTerminal(p)).findFirst().or(() -> pods.stream().findFirst());
-    }
-
-    /** Deletes a pod that failed, finished or is being deleted, and waits (bounded) until it is gone. */
-    private void removeEnded(Pod pod) {
-        String name = pod.getMetadata().getName();
-        if (pod.getMetadata().getDeletionTimestamp() == null) {
-            LOG.infof("Ended sandbox pod removed [pod: %s, phase: %s]", name, phase(pod));
-            cluster.deletePod(name, Duration.ZERO);
-        }
-        try {
-            watch.gone(name, pod.getMetadata().getUid()).get(config.terminationGrace().plus(config.apiTimeout())
-                    .toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw SandboxException.unavailable("The conversation's previous pod " + name + " is still being deleted; "
-                    + "try again in a few seconds", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw SandboxException.unavailable("Interrupted while waiting for pod " + name + " to go", e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw SandboxException.unavailable("Waiting for pod " + name + " to go failed: " + e.getCause(), e);
-        }
-    }
-
-    /** The conversation's workspace claim: the existing one, else a new one under its deterministic name. */
-    private String ensureClaim(ConversationKey conversation) {
-        String id = conversation.id();
-        List<PersistentVolumeClaim> existing = cluster.claims(id).stream()
-                .filter(c -> c.getMetadata().getDeletionTimestamp() == null).toList();
-        if (!existing.isEmpty()) {
-            return existing.stream().map(c -> c.getMetadata().getName()).filter(PodLabels.claimName(id)::equals)
-                    .findFirst().orElse(existing.get(0).getMetadata().getName());
-        }
-        PersistentVolumeClaim claim = templates.claim(PodLabels.claimName(id), PodLabels.conversation(
-                config.installation(), conversation), PodLabels.annotations(conversation));
-        claim.getMetadata().getAnnotations().put(PodLabels.LAST_ACTIVE, clock.instant().toString());
-        PersistentVolumeClaim made = cluster.createClaim(claim);
-        if (made.getMetadata().getDeletionTimestamp() != null) {
-            throw SandboxException.unavailable("The conversation's workspace claim " + made.getMetadata().getName()
-                    + " is being deleted (its retention ran out); try again once it is gone", null);
-        }
-        return made.getMetadata().getName();
-    }
-
-    /** Waits, through the watch, until the pod is ready; explains why when it does not get there in time. */
-    private Uni<Prepared> awaitReady(Prepared prepared, SandboxSpec spec) {
-        Pod pod = prepared.pod();
-        if (PodWatch.isReady(pod)) {
-            return Uni.createFrom().item(prepared);
-        }
-        String name = pod.getMetadata().getName();
-        return Uni.createFrom().completionStage(() -> watch.ready(name, pod.getMetadata().getUid()))
-                .ifNoItem().after(config.readyTimeout()).failWith(TimeoutException::new)
-                // Off the watch's thread: what the caller does next must not hold up the watch's events.
-                .emitOn(worker)
-                .map(ready -> new Prepared(ready, prepared.created()))
-                .onFailure().recoverWithUni(failure -> Uni.createFrom().<Prepared> failure(() -> notReady(pod,
-                        failure)).runSubscriptionOn(worker));
-    }
-
-    private SandboxException notReady(Pod pod, Throwable failure) {
-        String name = pod.getMetadata().getName();
-        Pod latest = watch.get(name).filter(p -> p.getMetadata().getUid().equals(pod.getMetadata().getUid()))
-                .orElse(failure instanceof PodWatch.PodEndedException ended ? ended.pod() : null);
-        String claimName = PodTemplates.claimOf(pod);
-        PersistentVolumeClaim claim = null;
-        List<Event> events = List.of();
-        try {
-            claim = claimName == null ? null : cluster.claim(claimName).orElse(null);
-            events = cluster.events(name, claimName);
-        } catch (KubernetesClientException e) {
-            LOG.debugf("Events of a pod that did not start are not readable [pod: %s, cause: %s]", name,
-                    e.getMessage());
-        }
-        String why = PodDiagnosis.explain(latest, claim, events, config.image(), config.runtimeClass());
-        if (latest != null && PodWatch.isTerminal(latest) && latest.getMetadata().getDeletionTimestamp() == null) {
-            try {
-                cluster.deletePod(name, Duration.ZERO);
-            } catch (KubernetesClientException e) {
-                LOG.debugf("Failed pod not deleted [pod: %s, cause: %s]", name, e.getMessage());
-            }
-        }
-        LOG.warnf("Sandbox pod not ready [pod: %s, reason: %s]", name, why);
-        return SandboxException.unavailable(failure instanceof TimeoutException
-                ? "The sandbox did not start within " + config.readyTimeout().toSeconds() + " s: " + why + "."
-                : "The sandbox could not start: " + why + ".", failure);
-    }
-
-    private Sandbox adopt(Prepared prepared, SandboxSpec spec, long startedNanos) {
+    private Sandbox adopt(ConversationPods.Prepared prepared, SandboxSpec spec, long startedNanos) {
         Pod pod = prepared.pod();
         PodSandbox sandbox = new PodSandbox(this, spec.conversation(), pod, spec.limits());
         PodSandbox previous = live.put(pod.getMetadata().getName(), sandbox);
@@ -407,15 +276,19 @@ public class PodSandboxProvider implements SandboxProvider {
         }).runSubscriptionOn(worker)
                 .flatMap(ignored -> Uni.createFrom().completionStage(() -> watch.gone(name, uid))
                         .ifNoItem().after(bound).recoverWithItem((Pod) null))
-                .invoke(() -> {
-                    live.computeIfPresent(name, (n, s) -> s.uid().equals(uid) ? null : s);
-                    if (claim != null) {
-                        background("marking the claim active", () -> cluster.markClaimActive(claim));
-                    }
-                })
+                .invoke(() -> live.computeIfPresent(name, (n, s) -> s.uid().equals(uid) ? null : s))
                 .onFailure().invoke(e -> LOG.warnf("Sandbox pod not deleted; the collector will retry [pod: %s, "
                         + "cause: %s]", name, e.getMessage()))
-                .onFailure().recoverWithNull().replaceWithVoid();
+                .onFailure().recoverWithNull()
+                // The claim's retention counts from now; done before completing, so that it is never marked later.
+                .call(() -> Uni.createFrom().item(() -> {
+                    if (claim != null) {
+                        cluster.markClaimActive(claim);
+                    }
+                    return claim;
+                }).runSubscriptionOn(worker).onFailure().invoke(e -> LOG.debugf("Claim not marked active [claim: %s, "
+                        + "cause: %s]", claim, e.getMessage())).onFailure().recoverWithNull())
+                .replaceWithVoid();
     }
 
     /**

@@ -86,7 +86,11 @@ class RbacTest {
 
             sandbox.destroy().await().atMost(WAIT);
             clock.advance(Duration.ofDays(30));
-            third.collectOrphans();
+            // Until the collector's watch has seen the pod go, the claim still counts as in use.
+            await().atMost(WAIT).until(() -> {
+                third.collectOrphans();
+                return harness.claimsOf(raced.conversation().id()).isEmpty();
+            });
 
             Set<String> called = new TreeSet<>();
             for (String request : harness.requests()) {
