@@ -68,6 +68,11 @@ class KubernetesBench {
                 + "harness").replace("sandbox creation, server-side (cgroups + namespaces + init ready)",
                         "sandbox creation, server-side (claim + pod + ready, from the server's log)")
                 .replaceAll("(?s)\nTargets: .*", "\n");
+        report = report.replace("- java: ", "- load average at the end (1, 5, 15 min): "
+                + Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[0] + ", "
+                + Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[1] + ", "
+                + Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[2] + " (other work shares this machine)\n"
+                + "- java: ");
         report += String.format("""
 
                 Backend level (no MCP, no HTTP in front):

@@ -47,6 +47,13 @@ final class FakeKubelet implements AutoCloseable {
     private final Map<String, Pod> pods = new ConcurrentHashMap<>();
     private final Set<String> handled = ConcurrentHashMap.newKeySet();
     private final Set<String> waitingForClaims = ConcurrentHashMap.newKeySet();
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.ScheduledExecutorService retries = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "kubelet-harness-retry");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final List<Watch> watches = new ArrayList<>();
 
     FakeKubelet(KubernetesClient client, Containers containers, Faults faults, ExecutorService executor) {
@@ -57,6 +64,9 @@ final class FakeKubelet implements AutoCloseable {
     }
 
     void start() {
+        // As the scheduler does, pods waiting for their claims are tried again now and then, not only on claim events
+        // (which may come between the check and the wait).
+        retries.scheduleWithFixedDelay(this::retryWaiting, 500, 500, java.util.concurrent.TimeUnit.MILLISECONDS);
         watches.add(client.pods().inAnyNamespace().watch(new Watcher<>() {
             @Override
             public void eventReceived(Action action, Pod pod) {
@@ -65,6 +75,7 @@ final class FakeKubelet implements AutoCloseable {
                     pods.remove(key);
                     handled.remove(pod.getMetadata().getUid());
                     waitingForClaims.remove(pod.getMetadata().getUid());
+                    started.remove(pod.getMetadata().getUid());
                     executor.submit(() -> containers.stop(pod.getMetadata().getUid()));
                     return;
                 }
@@ -136,6 +147,9 @@ final class FakeKubelet implements AutoCloseable {
     /** Takes a new pod from Pending to Running (or leaves it Pending, or fails it), reporting each step. */
     private void run(Pod pod) {
         String now = Instant.now().toString();
+        if (started.contains(pod.getMetadata().getUid())) {
+            return;
+        }
         try {
             if (faults.unschedulable() != null) {
                 status(pod, s -> pending(List.of(condition("PodScheduled", "False", "Unschedulable",
@@ -162,6 +176,9 @@ final class FakeKubelet implements AutoCloseable {
                             .build()));
                     return pending;
                 });
+                return;
+            }
+            if (!started.add(pod.getMetadata().getUid())) {
                 return;
             }
             List<ContainerStatus> inits = new ArrayList<>();
@@ -274,6 +291,7 @@ final class FakeKubelet implements AutoCloseable {
 
     @Override
     public void close() {
+        retries.shutdownNow();
         watches.forEach(Watch::close);
     }
 }
