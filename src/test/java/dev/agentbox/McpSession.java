@@ -24,6 +24,12 @@ public final class McpSession implements AutoCloseable {
      */
     public static final String RUN = Long.toString(System.currentTimeMillis(), 36);
 
+    /**
+     * An {@code Authorization} header every session opened from now on sends, or {@code null}; set by test classes
+     * that repeat other classes' tests with authentication on.
+     */
+    public static volatile String authorization;
+
     private final McpStreamableTestClient client;
 
     private McpSession(McpStreamableTestClient client) {
@@ -32,14 +38,33 @@ public final class McpSession implements AutoCloseable {
 
     /** Connects with the conversation key (made unique to this test run) in the header. */
     public static McpSession open(String conversation) {
-        return new McpSession(McpAssured.newStreamableClient()
-                .setAdditionalHeaders(m -> MultiMap.caseInsensitiveMultiMap().add(HEADER, key(conversation)))
-                .build().connect());
+        return open(conversation, authorization);
+    }
+
+    /** Connects with the conversation key in the header and, unless {@code null}, an Authorization header. */
+    public static McpSession open(String conversation, String authorizationHeader) {
+        return new McpSession(McpAssured.newStreamableClient().setAdditionalHeaders(m -> {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(HEADER, key(conversation));
+            return authorizationHeader == null ? headers : headers.add("Authorization", authorizationHeader);
+        }).build().connect());
+    }
+
+    /** Connects with the conversation key (made unique to this test run) and further headers on every request. */
+    public static McpSession open(String conversation, Map<String, String> headers) {
+        return new McpSession(McpAssured.newStreamableClient().setAdditionalHeaders(m -> {
+            MultiMap all = MultiMap.caseInsensitiveMultiMap().add(HEADER, key(conversation));
+            headers.forEach(all::add);
+            return all;
+        }).build().connect());
     }
 
     /** Connects without a conversation header: calls fall back to the MCP session. */
     public static McpSession openWithoutKey() {
-        return new McpSession(McpAssured.newConnectedStreamableClient());
+        String auth = authorization;
+        return new McpSession(auth == null ? McpAssured.newConnectedStreamableClient()
+                : McpAssured.newStreamableClient()
+                        .setAdditionalHeaders(m -> MultiMap.caseInsensitiveMultiMap().add("Authorization", auth))
+                        .build().connect());
     }
 
     /** @return the key a test's conversation name stands for in this run */

@@ -1,5 +1,7 @@
 package dev.agentbox.api;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.ws.rs.GET;
@@ -12,13 +14,18 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestStreamElementType;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import dev.agentbox.jobs.JobOutput;
 import dev.agentbox.jobs.Jobs;
 import dev.agentbox.toolcall.CallContext;
+import dev.agentbox.toolcall.ToolCalls;
+import dev.agentbox.toolcall.ToolCatalog;
 import dev.agentbox.toolcall.ToolFailure;
+import dev.agentbox.toolcall.ToolSpec;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 
@@ -28,6 +35,7 @@ import io.smallrye.mutiny.Uni;
  * {@code POST /api/tools/bash} with {@code "background": true}.
  */
 @Path("/api/jobs")
+@Tag(name = "jobs", description = "The conversation's jobs: every bash call is one.")
 @Produces(MediaType.APPLICATION_JSON)
 public class JobResource {
 
@@ -35,21 +43,27 @@ public class JobResource {
 
     private final Jobs jobs;
     private final RestCalls restCalls;
+    private final ToolCatalog catalog;
+    private final ToolCalls toolCalls;
 
-    JobResource(Jobs jobs, RestCalls restCalls) {
+    JobResource(Jobs jobs, RestCalls restCalls, ToolCatalog catalog, ToolCalls toolCalls) {
         this.jobs = jobs;
         this.restCalls = restCalls;
+        this.catalog = catalog;
+        this.toolCalls = toolCalls;
     }
 
     @GET
+    @Operation(summary = "List the conversation's jobs, newest first (the same fields as list_jobs)")
     public Uni<Response> list(HttpHeaders headers) {
-        return ok(Uni.createFrom().deferred(() -> jobs.list(restCalls.context(headers).conversation())));
+        return tool("list_jobs", headers, Map.of());
     }
 
     @GET
     @Path("{id}")
+    @Operation(summary = "A job's status (the same fields as job_status)")
     public Uni<Response> status(HttpHeaders headers, @PathParam("id") String id) {
-        return ok(Uni.createFrom().deferred(() -> jobs.status(restCalls.context(headers).conversation(), id)));
+        return tool("job_status", headers, Map.of("job_id", id));
     }
 
     /**
@@ -57,10 +71,17 @@ public class JobResource {
      */
     @GET
     @Path("{id}/output")
+    @Operation(summary = "A piece of a job's output from a byte offset, or the tail, waiting up to wait_seconds for "
+            + "more (the same fields as job_output)")
     public Uni<Response> output(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
             @QueryParam("offset") Long offset, @QueryParam("wait_seconds") Integer waitSeconds) {
-        return ok(Uni.createFrom().deferred(() -> jobs.output(restCalls.context(headers), id, stream, offset,
-                waitSeconds)));
+        Map<String, Object> arguments = new HashMap<>();
+        arguments.put("job_id", id);
+        arguments.put("stream", stream);
+        arguments.put("offset", offset);
+        arguments.put("wait_seconds", waitSeconds);
+        arguments.values().removeIf(java.util.Objects::isNull);
+        return tool("job_output", headers, arguments);
     }
 
     /**
@@ -69,6 +90,8 @@ public class JobResource {
      */
     @GET
     @Path("{id}/follow")
+    @Operation(summary = "Follow a job's output as Server-Sent Events until it ends; the last event has "
+            + "complete: true")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobOutput> follow(HttpHeaders headers, @PathParam("id") String id, @QueryParam("stream") String stream,
@@ -84,8 +107,9 @@ public class JobResource {
 
     @POST
     @Path("{id}/kill")
+    @Operation(summary = "Kill a job with every process it started (the same fields as job_kill)")
     public Uni<Response> kill(HttpHeaders headers, @PathParam("id") String id) {
-        return ok(Uni.createFrom().deferred(() -> jobs.kill(restCalls.context(headers).conversation(), id)));
+        return tool("job_kill", headers, Map.of("job_id", id));
     }
 
     @ServerExceptionMapper
@@ -93,8 +117,9 @@ public class JobResource {
         return ToolResource.error(failure);
     }
 
-    private static Uni<Response> ok(Uni<?> result) {
-        return result.map(r -> Response.ok(r).build()).onFailure(ToolFailure.class)
-                .recoverWithItem(f -> ToolResource.error((ToolFailure) f));
+    /** Runs a job tool through the same path as every tool call (limits, audit, metrics). */
+    private Uni<Response> tool(String name, HttpHeaders headers, Map<String, Object> arguments) {
+        ToolSpec spec = catalog.find(name).orElseThrow();
+        return toolCalls.call(spec, () -> restCalls.context(headers), arguments).map(ToolResource::response);
     }
 }

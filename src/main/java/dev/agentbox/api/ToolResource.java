@@ -1,24 +1,28 @@
 package dev.agentbox.api;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import dev.agentbox.toolcall.Reason;
 import dev.agentbox.toolcall.ToolCalls;
@@ -34,6 +38,7 @@ import io.smallrye.mutiny.Uni;
  * 4xx or 5xx status with {@code reason}, {@code message} and, where there is more to see, {@code details}.
  */
 @Path("/api/tools")
+@Tag(name = "tools", description = "The MCP tools over plain JSON, in the conversation named by the header.")
 @Produces(MediaType.APPLICATION_JSON)
 public class ToolResource {
 
@@ -43,9 +48,11 @@ public class ToolResource {
     private final ToolCatalog catalog;
     private final ToolCalls toolCalls;
     private final RestCalls restCalls;
+    private final ObjectMapper mapper;
 
-    ToolResource(ToolCatalog catalog, ToolCalls toolCalls, RestCalls restCalls) {
+    ToolResource(ToolCatalog catalog, ToolCalls toolCalls, RestCalls restCalls, ObjectMapper mapper) {
         this.catalog = catalog;
+        this.mapper = mapper;
         this.toolCalls = toolCalls;
         this.restCalls = restCalls;
     }
@@ -62,58 +69,80 @@ public class ToolResource {
      * @return every tool with its description and argument schema
      */
     @GET
+    @Operation(summary = "Every tool with its description and the JSON Schema of its arguments")
     public List<ToolDescription> list() {
         return catalog.tools().stream().map(t -> new ToolDescription(t.name(), t.title(), t.description(),
                 t.readOnly(), t.inputSchema())).toList();
     }
 
     /**
-     * Calls a tool in the conversation named by the conversation header.
+     * Calls a tool in the conversation named by the conversation header. The body is read as JSON whatever its
+     * content type, because {@code curl -d} sends a form content type unless told otherwise; an empty body means no
+     * arguments.
      */
     @POST
     @Path("{tool}")
-    public Uni<Response> call(@PathParam("tool") String tool, HttpHeaders headers, Map<String, Object> arguments) {
+    @Consumes(MediaType.WILDCARD)
+    public Uni<Response> call(@PathParam("tool") String tool, HttpHeaders headers, byte[] body) {
         return Uni.createFrom().deferred(() -> {
             ToolSpec spec = catalog.find(tool).orElseThrow(() -> ToolFailure.notFound("There is no tool '" + tool
-                    + "'; GET /api/tools lists them."));
-            return toolCalls.call(spec, restCalls.context(headers), arguments);
+                    + "'; the tools are " + catalog.tools().stream().map(ToolSpec::name)
+                            .collect(Collectors.joining(", "))
+                    + " (GET /api/tools describes them)."));
+            Map<String, Object> arguments = arguments(body);
+            return toolCalls.call(spec, () -> restCalls.context(headers), arguments);
         }).map(ToolResource::response).onFailure(ToolFailure.class).recoverWithItem(f -> error((ToolFailure) f));
     }
 
-    @ServerExceptionMapper
-    Response mismatchedJson(MismatchedInputException e) {
-        return malformedJson(e);
+    @SuppressWarnings("unchecked")
+    /** Parses the raw bytes, so that a body that is not valid UTF-8 is refused rather than silently repaired. */
+    private Map<String, Object> arguments(byte[] body) {
+        if (body == null || new String(body, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return null;
+        }
+        JsonNode json;
+        try {
+            json = mapper.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw ToolFailure.invalid("The request body is not valid JSON (an object of arguments is expected): "
+                    + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Reading a request body held in memory failed", e);
+        }
+        if (!json.isObject()) {
+            throw ToolFailure.invalid("The request body must be a JSON object of the tool's arguments, such as "
+                    + "{\"path\": \"notes.md\"}, not " + json.getNodeType().name().toLowerCase(Locale.ROOT) + ".");
+        }
+        return mapper.convertValue(json, Map.class);
     }
 
-    @ServerExceptionMapper
-    Response unreadableRequest(WebApplicationException e) {
-        // The JSON reader reports syntax errors wrapped in a plain 400.
-        return e.getCause() instanceof JsonProcessingException json ? malformedJson(json) : e.getResponse();
-    }
-
-    private static Response malformedJson(JsonProcessingException e) {
-        return error(ToolFailure.invalid("The request body is not valid JSON (an object of arguments is expected): "
-                + e.getOriginalMessage()));
-    }
-
-    private static Response response(ToolOutcome outcome) {
-        Response.ResponseBuilder response = outcome.isError() ? Response.status(status(outcome.failure().reason()))
-                : Response.ok();
+    static Response response(ToolOutcome outcome) {
+        Response.ResponseBuilder response = outcome.isError() ? failed(outcome.failure()) : Response.ok();
         outcome.notices().forEach(notice -> response.header(NOTICE_HEADER, notice));
         return response.entity(outcome.structured()).type(MediaType.APPLICATION_JSON).build();
     }
 
     static Response error(ToolFailure failure) {
-        return Response.status(status(failure.reason())).entity(failure.asStructured())
-                .type(MediaType.APPLICATION_JSON).build();
+        return failed(failure).entity(failure.asStructured()).type(MediaType.APPLICATION_JSON).build();
     }
 
-    private static int status(Reason reason) {
+    /** The status of a failure, with {@code Retry-After} when the failure says when to try again. */
+    private static Response.ResponseBuilder failed(ToolFailure failure) {
+        Response.ResponseBuilder response = Response.status(status(failure.reason()));
+        if (failure.details() instanceof Map<?, ?> details && details.get("retry_after_seconds") instanceof Number n) {
+            response.header("Retry-After", n.longValue());
+        }
+        return response;
+    }
+
+    /** The HTTP status of a tool error: the one place that maps reason codes to statuses. */
+    static int status(Reason reason) {
         return switch (reason) {
             case NOT_FOUND -> 404;
             case FORBIDDEN -> 403;
             case INPUT_TOO_LARGE -> 413;
             case NOT_UNIQUE -> 409;
+            case RATE_LIMITED, QUOTA_EXCEEDED -> 429;
             case SANDBOX_UNAVAILABLE, SANDBOX_LOST -> 503;
             case INVALID_ARGUMENT, PATH_OUTSIDE_WORKSPACE, BINARY_FILE -> 400;
             default -> 422;

@@ -17,16 +17,19 @@ public class ConversationKeys {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]*");
 
     private final ConversationConfig config;
+    /** What the transport allows in a session id (visible ASCII), bounded like a key. */
+    private final Pattern sessionIds;
 
     ConversationKeys(ConversationConfig config) {
         this.config = config;
+        this.sessionIds = Pattern.compile("[\\x21-\\x7e]{1," + config.maxKeyLength() + "}");
     }
 
     /**
      * @param principal the caller
      * @param header the value of the conversation header, or {@code null}
      * @param meta the conversation key from {@code _meta}, or {@code null}
-     * @param sessionId the MCP session id, or {@code null} (REST has none)
+     * @param sessionId the MCP session id the client sent (or its connection's), or {@code null} (REST has none)
      * @return the conversation of this call
      * @throws ToolFailure {@code INVALID_ARGUMENT} when a given key is malformed or no source names a conversation
      */
@@ -37,13 +40,19 @@ public class ConversationKeys {
         if (meta != null) {
             return new ConversationKey(principal, validate(meta, "_meta key " + config.metaKey()));
         }
-        if (sessionId != null && !sessionId.isBlank()) {
-            // Session ids are made by the MCP server, not the client, and live in a namespace of their own so that a
-            // client cannot name another client's session conversation by sending its id as a key.
+        if (sessionId != null) {
+            // Session ids live in a namespace of their own, so that a conversation key can never name a session's
+            // conversation: only a client that holds the session id reaches it.
+            if (!sessionIds.matcher(sessionId).matches()) {
+                throw ToolFailure.invalid("The Mcp-Session-Id header '" + printable(sessionId) + "' is not a session id"
+                        + " (1 to " + config.maxKeyLength() + " visible ASCII characters): initialize a new session,"
+                        + " or name the conversation with the header " + config.header() + ".");
+            }
             return new ConversationKey(principal, "mcp-session/" + sessionId);
         }
-        throw ToolFailure.invalid("No conversation given: send the header " + config.header()
-                + " (or the MCP _meta key " + config.metaKey() + ") with a key such as 'my-task-1'.");
+        throw ToolFailure.invalid("This call names no conversation and has no MCP session (Mcp-Session-Id), so "
+                + "nothing it did could be found again. Send the header " + config.header() + " with a key such as "
+                + "'my-task-1' (or the _meta key " + config.metaKey() + "), or initialize an MCP session first.");
     }
 
     private String validate(String key, String source) {

@@ -13,10 +13,14 @@ import java.util.function.Function;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
+import dev.agentbox.egress.EgressPolicy;
+import dev.agentbox.egress.EgressProfiles;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxBackend;
 import dev.agentbox.sandbox.SandboxConfig;
@@ -43,12 +47,42 @@ public class Conversations {
     private final SandboxBackend backend;
     private final SandboxConfig config;
     private final Clock clock;
+    private final EgressProfiles egressProfiles;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Object> principalLocks = new ConcurrentHashMap<>();
+    private final Event<SandboxEvent> events;
+    private final Instance<SandboxAdmission> admission;
 
-    Conversations(SandboxBackend backend, SandboxConfig config, Clock clock) {
+    Conversations(SandboxBackend backend, SandboxConfig config, Clock clock, Event<SandboxEvent> events,
+            Instance<SandboxAdmission> admission, EgressProfiles egressProfiles) {
         this.backend = backend;
         this.config = config;
         this.clock = clock;
+        this.events = events;
+        this.admission = admission;
+        this.egressProfiles = egressProfiles;
+    }
+
+    /**
+     * Records the egress profile a call names for its conversation, for as long as the call runs: a sandbox started
+     * meanwhile gets it, and later sandboxes of the conversation too (until a call names another). A profile cannot
+     * change while a sandbox runs.
+     *
+     * @param key the conversation
+     * @param profile the profile the call names, or {@code null} when it names none
+     * @return what to run when the call ends
+     * @throws dev.agentbox.toolcall.ToolFailure for an unknown profile ({@code INVALID_ARGUMENT}), one the principal may
+     *         not use ({@code FORBIDDEN}), or one other than the running sandbox's ({@code INVALID_ARGUMENT})
+     */
+    public Runnable chooseEgress(ConversationKey key, String profile) {
+        if (profile == null) {
+            return () -> {
+            };
+        }
+        EgressPolicy policy = egressProfiles.choose(key.principal(), profile);
+        Entry entry = entries.computeIfAbsent(key.id(), id -> new Entry(key));
+        entry.claim(policy);
+        return entry::unclaim;
     }
 
     /**
@@ -80,7 +114,8 @@ public class Conversations {
             SandboxConfig.LimitsConfig limits = config.limits();
             return Uni.createFrom().item(new SandboxInfo(key.key(), key.id(), key.principal(), provider.name(),
                     sandbox.id(), "/workspace", provider.isolation(), limits.memory().asLongValue(), limits.pids(),
-                    limits.cpus(), "none", config.idleTimeout().toSeconds()));
+                    limits.cpus(), sandbox.egress().profile(), sandbox.egress().rules(),
+                    config.idleTimeout().toSeconds()));
         });
     }
 
@@ -89,6 +124,56 @@ public class Conversations {
      */
     public List<Sandbox> liveSandboxes() {
         return entries.values().stream().map(Entry::current).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /**
+     * @return the id of the conversation's running sandbox, or {@code null} when it has none
+     */
+    public String sandboxId(ConversationKey key) {
+        Entry entry = entries.get(key.id());
+        Sandbox current = entry == null ? null : entry.current();
+        return current == null ? null : current.id();
+    }
+
+    /**
+     * A conversation this server process has served, as administrators see it.
+     *
+     * @param key the conversation
+     * @param sandboxId its running sandbox, or {@code null}
+     * @param lastActivity when its last call started or ended
+     * @param callsInFlight how many of its calls run now
+     */
+    public record Served(ConversationKey key, String sandboxId, Instant lastActivity, int callsInFlight) {
+    }
+
+    /**
+     * @return every conversation this server process has served or taken over, with its sandbox
+     */
+    public List<Served> served() {
+        return entries.values().stream().map(Entry::served).toList();
+    }
+
+    /**
+     * Stops the conversation's sandbox (calls in flight or not) and forgets the conversation in this process; the
+     * backend then removes its workspace and records.
+     *
+     * @param reason why, for the log, the audit and the notice
+     */
+    public void delete(ConversationKey key, String reason) {
+        Entry entry = entries.remove(key.id());
+        Sandbox sandbox = entry == null ? null : entry.current();
+        if (sandbox != null && entry.take(sandbox, reason, clock.instant())) {
+            stopped(entry.key, sandbox, reason);
+        }
+        backend.provider().delete(key);
+    }
+
+    /**
+     * @return the conversation this server knows by its id, if any
+     */
+    public Optional<ConversationKey> byId(String conversationId) {
+        Entry entry = conversationId == null ? null : entries.get(conversationId);
+        return entry == null ? Optional.empty() : Optional.of(entry.key);
     }
 
     /**
@@ -120,10 +205,22 @@ public class Conversations {
                 reason = "it was idle for more than " + human(config.idleTimeout());
             }
             if (reason != null && entry.take(current, reason, now)) {
-                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: %s]", entry.key.id(), current.id(),
-                        reason);
-                current.destroy().await().atMost(Duration.ofSeconds(30));
+                stopped(entry.key, current, reason);
             }
+        }
+    }
+
+    private void stopped(ConversationKey key, Sandbox sandbox, String reason) {
+        LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: %s]", key.id(), sandbox.id(), reason);
+        sandbox.destroy().await().atMost(Duration.ofSeconds(30));
+        fire(SandboxEvent.Kind.STOPPED, key, sandbox.id(), reason, null);
+    }
+
+    private void fire(SandboxEvent.Kind kind, ConversationKey key, String sandboxId, String reason, Duration took) {
+        try {
+            events.fire(new SandboxEvent(kind, key, sandboxId, reason, took));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "A sandbox event observer failed [event: %s, conversation: %s]", kind, key.id());
         }
     }
 
@@ -137,15 +234,18 @@ public class Conversations {
      * the server, and by tests.
      */
     public void stopAll() {
-        List<Sandbox> stopped = new ArrayList<>();
+        List<Entry> stopped = new ArrayList<>();
+        List<Sandbox> sandboxes = new ArrayList<>();
         for (Entry entry : entries.values()) {
             Sandbox sandbox = entry.current();
             if (sandbox != null && entry.take(sandbox, "the server stopped", clock.instant())) {
-                stopped.add(sandbox);
+                stopped.add(entry);
+                sandboxes.add(sandbox);
             }
         }
-        for (Sandbox sandbox : stopped) {
-            sandbox.destroy().await().atMost(Duration.ofSeconds(30));
+        for (int i = 0; i < stopped.size(); i++) {
+            sandboxes.get(i).destroy().await().atMost(Duration.ofSeconds(30));
+            fire(SandboxEvent.Kind.STOPPED, stopped.get(i).key, sandboxes.get(i).id(), "the server stopped", null);
         }
         LOG.debugf("Sandboxes stopped [count: %d]", stopped.size());
     }
@@ -153,14 +253,19 @@ public class Conversations {
     void onStart(@Observes @Priority(20) StartupEvent event) {
         int adopted = 0;
         for (SurvivingSandbox survivor : backend.provider().survivors()) {
-            if (config.adoptSurvivors()) {
+            if (!egressProfiles.isCurrent(survivor.sandbox().egress())) {
+                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: its egress profile '%s' changed or "
+                        + "is gone]", survivor.conversation().id(), survivor.sandbox().id(),
+                        survivor.sandbox().egress().profile());
+                survivor.sandbox().destroy().await().atMost(Duration.ofSeconds(30));
+            } else if (config.adoptSurvivors()) {
                 entries.computeIfAbsent(survivor.conversation().id(), id -> new Entry(survivor.conversation()))
                         .adopt(survivor.sandbox());
+                fire(SandboxEvent.Kind.ADOPTED, survivor.conversation(), survivor.sandbox().id(),
+                        "it outlived an earlier server process", null);
                 adopted++;
             } else {
-                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: survivor of an earlier server]",
-                        survivor.conversation().id(), survivor.sandbox().id());
-                survivor.sandbox().destroy().await().atMost(Duration.ofSeconds(30));
+                stopped(survivor.conversation(), survivor.sandbox(), "survivor of an earlier server");
             }
         }
         if (adopted > 0) {
@@ -174,6 +279,18 @@ public class Conversations {
         }
     }
 
+    /** Asks the admission (quotas) whether the conversation's principal may have one more sandbox. */
+    private void admit(ConversationKey key) {
+        if (admission.isUnsatisfied()) {
+            return;
+        }
+        synchronized (principalLocks.computeIfAbsent(key.principal(), p -> new Object())) {
+            int running = (int) entries.values().stream()
+                    .filter(e -> e.holdsSandbox && e.key.principal().equals(key.principal())).count();
+            admission.get().admit(key, running);
+        }
+    }
+
     private static Throwable toToolFailure(Throwable failure) {
         if (failure instanceof ToolFailure) {
             return failure;
@@ -182,7 +299,8 @@ public class Conversations {
             return se.isLost()
                     ? new ToolFailure(Reason.SANDBOX_LOST, se.getMessage()
                             + "; the next call starts a new sandbox on the same workspace.")
-                    : new ToolFailure(Reason.SANDBOX_UNAVAILABLE, se.getMessage());
+                    : new ToolFailure(Reason.SANDBOX_UNAVAILABLE, se.getMessage() + "; nothing ran. Try again "
+                            + "later; the server's readiness check (/q/health/ready) says whether sandboxes can run.");
         }
         return failure;
     }
@@ -191,7 +309,15 @@ public class Conversations {
     private final class Entry {
 
         private final ConversationKey key;
+        /** Whether this conversation counts against its principal's sandboxes: it has one, or one is being made. */
+        private volatile boolean holdsSandbox;
         private CompletableFuture<Sandbox> sandbox;
+        /** The egress rules of the running (or starting) sandbox. */
+        private EgressPolicy sandboxEgress;
+        /** The profile calls named last, for the next sandbox; {@code null} for the default. */
+        private EgressPolicy chosenEgress;
+        /** Calls in flight that named {@link #chosenEgress}. */
+        private int egressClaims;
         private Instant startedAt;
         private int inFlight;
         private Instant lastActivity;
@@ -203,23 +329,70 @@ public class Conversations {
         }
 
         synchronized CompletableFuture<Sandbox> begin() {
+            Sandbox running = current();
+            boolean starts = (running == null || !running.isAlive()) && (sandbox == null || sandbox.isDone());
+            if (starts && !holdsSandbox) {
+                admit(key);
+                holdsSandbox = true;
+            }
             inFlight++;
             lastActivity = clock.instant();
-            Sandbox running = current();
             if (running != null && !running.isAlive()) {
                 LOG.infof("Sandbox replaced [conversation: %s, sandbox: %s, reason: its init died]", key.id(),
                         running.id());
                 notice = "This conversation's previous sandbox was lost (its init process died): processes that ran "
                         + "in it and its /tmp are gone; /workspace and the job records are intact.";
+                fire(SandboxEvent.Kind.REPLACED, key, running.id(), "its init process died", null);
             }
-            if (running == null || !running.isAlive()) {
-                if (sandbox == null || sandbox.isDone()) {
-                    startedAt = clock.instant();
-                    sandbox = backend.provider().open(new SandboxSpec(key, config.toLimits()))
-                            .subscribeAsCompletionStage();
-                }
+            if (starts) {
+                startedAt = clock.instant();
+                sandboxEgress = chosenEgress != null ? chosenEgress : egressProfiles.defaultPolicy();
+                long opening = System.nanoTime();
+                CompletableFuture<Sandbox> opened = backend.provider()
+                        .open(new SandboxSpec(key, config.toLimits(), sandboxEgress)).subscribeAsCompletionStage();
+                sandbox = opened;
+                opened.whenComplete((created, failure) -> {
+                    Duration took = Duration.ofNanos(System.nanoTime() - opening);
+                    if (failure == null) {
+                        fire(SandboxEvent.Kind.CREATED, key, created.id(), null, took);
+                        return;
+                    }
+                    synchronized (this) {
+                        if (sandbox == opened) {
+                            holdsSandbox = false;
+                        }
+                    }
+                    fire(SandboxEvent.Kind.FAILED, key, null, failure.getMessage(), took);
+                });
             }
             return sandbox;
+        }
+
+        synchronized Served served() {
+            Sandbox current = current();
+            return new Served(key, current == null ? null : current.id(), lastActivity, inFlight);
+        }
+
+        synchronized void claim(EgressPolicy policy) {
+            EgressPolicy fixed = null;
+            if (sandbox != null && !sandbox.isDone()) {
+                fixed = sandboxEgress;
+            } else if (current() != null && current().isAlive()) {
+                fixed = current().egress();
+            } else if (egressClaims > 0 && chosenEgress != null) {
+                fixed = chosenEgress;
+            }
+            if (fixed != null && !fixed.profile().equals(policy.profile())) {
+                throw ToolFailure.invalid("This conversation's sandbox runs with egress profile '" + fixed.profile()
+                        + "', fixed when it was created; it cannot change to '" + policy.profile() + "' while the "
+                        + "sandbox runs. Use another conversation for '" + policy.profile() + "', or name no profile.");
+            }
+            chosenEgress = policy;
+            egressClaims++;
+        }
+
+        synchronized void unclaim() {
+            egressClaims--;
         }
 
         synchronized void end() {
@@ -237,7 +410,10 @@ public class Conversations {
         }
 
         synchronized void adopt(Sandbox survivor) {
+            holdsSandbox = true;
             sandbox = CompletableFuture.completedFuture(survivor);
+            sandboxEgress = survivor.egress();
+            chosenEgress = survivor.egress();
             startedAt = clock.instant();
             lastActivity = startedAt;
         }
@@ -252,6 +428,7 @@ public class Conversations {
                 return false;
             }
             sandbox = null;
+            holdsSandbox = false;
             notice = "This conversation's previous sandbox was stopped at " + now.truncatedTo(
                     java.time.temporal.ChronoUnit.SECONDS) + " because " + reason + ": processes that ran in it and "
                     + "its /tmp are gone; /workspace and the job records are intact.";

@@ -3,6 +3,7 @@ package dev.agentbox.conversation;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
+import dev.agentbox.egress.EgressPolicy;
 import dev.agentbox.sandbox.Isolation;
 import dev.agentbox.toolcall.ToolResult;
 
@@ -20,13 +21,14 @@ import dev.agentbox.toolcall.ToolResult;
  * @param memoryBytes the memory limit for all processes together
  * @param pids the process and thread limit
  * @param cpus the CPU limit in cores
- * @param egress the network policy: {@code none} means no network beyond the sandbox's own loopback
+ * @param egress the sandbox's egress profile: {@code none} means no network beyond the sandbox's own loopback
+ * @param egressRules the rules of that profile, as the sandbox got them when it was created
  * @param idleTimeoutSeconds how long the sandbox lives without calls (the workspace stays)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record SandboxInfo(String conversation, String conversationId, String principal, String backend,
         String sandboxId, String workspace, Isolation isolation, long memoryBytes, int pids, double cpus,
-        String egress, long idleTimeoutSeconds) implements ToolResult {
+        String egress, EgressPolicy.Rules egressRules, long idleTimeoutSeconds) implements ToolResult {
 
     @Override
     public String text() {
@@ -34,7 +36,22 @@ public record SandboxInfo(String conversation, String conversationId, String pri
                 + "Sandbox: " + sandboxId + " on the " + backend + " backend; workspace " + workspace + "\n"
                 + "Isolation: " + isolation.summary() + "\n"
                 + "Limits: memory " + (memoryBytes >> 20) + " MiB, " + pids + " processes, " + cpus + " CPUs\n"
-                + "Network: " + egress + "\n"
+                + "Network: " + network() + "\n"
                 + "The sandbox stops after " + idleTimeoutSeconds + " s without calls; the workspace stays.\n";
+    }
+
+    private String network() {
+        if (egressRules.domains().isEmpty() && egressRules.cidrs().isEmpty()) {
+            return "none (egress profile '" + egress + "': loopback only)";
+        }
+        StringBuilder text = new StringBuilder("egress profile '" + egress + "'");
+        if (!egressRules.domains().isEmpty()) {
+            text.append("; domains ").append(String.join(", ", egressRules.domains()));
+        }
+        if (!egressRules.cidrs().isEmpty()) {
+            text.append("; addresses ").append(String.join(", ", egressRules.cidrs()));
+        }
+        return text.append("; through the HTTP proxy in HTTP_PROXY/HTTPS_PROXY; every other connection is refused "
+                + "(EGRESS_BLOCKED)").toString();
     }
 }

@@ -231,7 +231,8 @@ public class WorkspaceFiles {
     private void checkOutcome(ExecResult exec, String given) {
         if (exec.timedOut()) {
             throw new ToolFailure(Reason.TIMEOUT, "The file operation on '" + given + "' took longer than "
-                    + config.operationTimeout().toSeconds() + " s and was stopped.");
+                    + config.operationTimeout().toSeconds() + " s and was stopped; narrow it to a smaller directory "
+                    + "or a more specific pattern, or use bash.");
         }
         int code = exec.exitCode() == null ? -1 : exec.exitCode();
         if (code == 0 || code == 1 || code == 2 || code == 124 || code == 141) {
@@ -241,8 +242,10 @@ public class WorkspaceFiles {
         String detail = new String(exec.stderr().head(), StandardCharsets.UTF_8).trim();
         throw switch (code) {
             case FileScripts.OUTSIDE -> new ToolFailure(Reason.PATH_OUTSIDE_WORKSPACE, "'" + given + "' resolves to "
-                    + detail + ", outside " + WORKSPACE + "; file tools only reach files under " + WORKSPACE + ".");
-            case FileScripts.NOT_FOUND -> ToolFailure.notFound("Nothing exists at '" + given + "' (" + detail + ").");
+                    + detail + ", outside " + WORKSPACE + "; file tools only reach files under " + WORKSPACE + " (bash can "
+                    + "read the rest of the sandbox, e.g. cat).");
+            case FileScripts.NOT_FOUND -> ToolFailure.notFound("Nothing exists at '" + given + "' (" + detail
+                    + "); list_files shows what is there.");
             case FileScripts.IS_DIRECTORY -> ToolFailure.invalid("'" + given + "' is a directory; use list_files.");
             case FileScripts.TOO_LARGE -> ToolFailure.tooLarge("'" + given + "' is " + detail + " bytes; this tool "
                     + "reads files up to " + config.maxReadSize().asLongValue()

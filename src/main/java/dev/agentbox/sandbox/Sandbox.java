@@ -3,6 +3,7 @@ package dev.agentbox.sandbox;
 import java.util.List;
 import java.util.Optional;
 
+import dev.agentbox.egress.EgressPolicy;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -18,6 +19,13 @@ public interface Sandbox {
      * @return the sandbox's id, unique on its backend
      */
     String id();
+
+    /**
+     * @return the egress rules the sandbox was created with (they never change while it lives)
+     */
+    default EgressPolicy egress() {
+        return EgressPolicy.NONE;
+    }
 
     /**
      * Starts a process in the sandbox.

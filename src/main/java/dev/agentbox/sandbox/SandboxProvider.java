@@ -47,4 +47,21 @@ public interface SandboxProvider {
      * @return the live sandboxes with their conversations
      */
     java.util.List<SurvivingSandbox> survivors();
+
+    /**
+     * @return every conversation the backend keeps anything of (a workspace, records), running or not
+     */
+    default java.util.List<dev.agentbox.conversation.ConversationKey> conversations() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Removes what the backend keeps of a conversation whose sandbox has been stopped: its workspace, home directory
+     * and records. Backends that keep nothing do nothing.
+     *
+     * @param conversation the conversation
+     * @throws SandboxException when it cannot be removed
+     */
+    default void delete(dev.agentbox.conversation.ConversationKey conversation) {
+    }
 }

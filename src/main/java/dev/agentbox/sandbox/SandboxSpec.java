@@ -1,14 +1,21 @@
 package dev.agentbox.sandbox;
 
 import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.egress.EgressPolicy;
 
 /**
  * What a backend needs to provide a conversation's sandbox.
  *
  * @param conversation the conversation the sandbox belongs to
  * @param limits the resources the sandbox may use
+ * @param egress what network the sandbox may reach, fixed for its life
  */
-public record SandboxSpec(ConversationKey conversation, Limits limits) {
+public record SandboxSpec(ConversationKey conversation, Limits limits, EgressPolicy egress) {
+
+    /** A sandbox without network. */
+    public SandboxSpec(ConversationKey conversation, Limits limits) {
+        this(conversation, limits, EgressPolicy.NONE);
+    }
 
     /**
      * Resource limits of one sandbox.

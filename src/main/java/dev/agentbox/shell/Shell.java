@@ -10,11 +10,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import org.jboss.logging.Logger;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.Conversations;
+import dev.agentbox.egress.EgressDecision;
+import dev.agentbox.egress.EgressEvents;
+import dev.agentbox.jobs.JobAdmission;
 import dev.agentbox.jobs.Jobs;
 import dev.agentbox.jobs.JobsConfig;
 import dev.agentbox.sandbox.CapturedOutput;
@@ -65,12 +69,17 @@ public class Shell {
     private final ShellConfig config;
     private final SandboxConfig sandboxConfig;
     private final JobsConfig jobsConfig;
+    private final Instance<JobAdmission> admission;
+    private final EgressEvents egressEvents;
 
-    Shell(Conversations conversations, ShellConfig config, SandboxConfig sandboxConfig, JobsConfig jobsConfig) {
+    Shell(Conversations conversations, ShellConfig config, SandboxConfig sandboxConfig, JobsConfig jobsConfig,
+            Instance<JobAdmission> admission, EgressEvents egressEvents) {
         this.conversations = conversations;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
         this.jobsConfig = jobsConfig;
+        this.admission = admission;
+        this.egressEvents = egressEvents;
     }
 
     /**
@@ -85,15 +94,20 @@ public class Shell {
         return Uni.createFrom().deferred(() -> {
             Duration timeout = timeout(timeoutSeconds, background);
             ExecRequest request = request(command, timeout, background);
-            return conversations.withSandbox(call.conversation(), sandbox -> sandbox.start(request)
-                    .flatMap(exec -> background ? Uni.createFrom().item(started(exec, timeout))
-                            : follow(call, exec, timeout)));
+            return conversations.withSandbox(call.conversation(), sandbox -> {
+                Runnable release = admission.isUnsatisfied() ? () -> {
+                } : admission.get().admit(call.conversation());
+                return sandbox.start(request).onFailure().invoke(release)
+                        .invoke(exec -> exec.completion().subscribe().with(r -> release.run(), f -> release.run()))
+                        .flatMap(exec -> background ? Uni.createFrom().item(started(exec, timeout))
+                                : follow(call, exec, timeout));
+            });
         });
     }
 
     private ExecRequest request(String command, Duration timeout, boolean background) {
         if (command == null || command.isBlank()) {
-            throw ToolFailure.invalid("The command is empty.");
+            throw ToolFailure.invalid("The command is empty; give the bash command to run, such as 'ls -la'.");
         }
         if (command.length() > config.maxCommandLength()) {
             throw ToolFailure.tooLarge("The command is " + command.length() + " characters long; the limit is "
@@ -196,12 +210,14 @@ public class Shell {
                     + result.startError());
         }
         Rendered rendered = render(result.stdout(), result.stderr());
+        String pageNote = rendered.cut() ? "The output kept in job " + exec.id() + " (the first and last "
+                + (config.captureBytes().asLongValue() >> 10) + " KiB of each stream) can be paged with "
+                + "job_output(job_id=\"" + exec.id() + "\", offset=...)." : null;
+        String egressNote = egressNote(conversation, exec, result);
+        String note = egressNote == null ? pageNote : pageNote == null ? egressNote : egressNote + "\n" + pageNote;
         BashResult bash = new BashResult(exec.id(), Jobs.status(result), result.shellExitCode(), result.signal(),
                 rendered.stdout.text(), rendered.stderr.text(), result.duration().toMillis(), rendered.cut(),
-                result.stdout().totalBytes(), result.stderr().totalBytes(), rendered.cut() ? "The output kept in job "
-                        + exec.id() + " (the first and last " + (config.captureBytes().asLongValue() >> 10)
-                        + " KiB of each stream) can be paged with job_output(job_id=\"" + exec.id()
-                        + "\", offset=...)." : null);
+                result.stdout().totalBytes(), result.stderr().totalBytes(), note);
         LOG.debugf("Command ended [conversation: %s, job: %s, exit: %d, took: %d ms]", conversation.id(), exec.id(),
                 bash.exitCode(), bash.durationMs());
         if (result.timedOut()) {
@@ -221,6 +237,23 @@ public class Shell {
                     bash);
         }
         return bash;
+    }
+
+    /**
+     * @return a note naming the connections the egress policy refused while the command ran, or {@code null}
+     */
+    private String egressNote(ConversationKey conversation, ExecHandle exec, ExecResult result) {
+        java.time.Instant started = exec.startedAt();
+        List<EgressDecision> blocked = egressEvents.blockedBetween(conversation.id(), started,
+                started.plus(result.duration()).plusSeconds(1));
+        if (blocked.isEmpty()) {
+            return null;
+        }
+        List<String> destinations = blocked.stream().map(EgressDecision::destination).distinct().limit(10).toList();
+        return "EGRESS_BLOCKED: the egress policy (profile '" + blocked.get(0).profile() + "') refused "
+                + blocked.size() + " connection" + (blocked.size() == 1 ? "" : "s") + " while this command ran, to "
+                + String.join(", ", destinations) + ". Only the hosts in sandbox_info's egress rules are reachable, "
+                + "through the proxy in HTTPS_PROXY/HTTP_PROXY.";
     }
 
     /** Both streams cut to one output budget. */

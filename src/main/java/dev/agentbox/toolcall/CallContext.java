@@ -15,15 +15,27 @@ public final class CallContext {
     private final ConversationKey conversation;
     private final BiConsumer<Double, String> progress;
     private final BooleanSupplier cancelled;
+    private final String egressProfile;
 
     /**
      * @param progress receives (progress so far, message) when the caller asked for progress, else {@code null}
      * @param cancelled tells whether the caller cancelled the call
      */
     public CallContext(ConversationKey conversation, BiConsumer<Double, String> progress, BooleanSupplier cancelled) {
+        this(conversation, progress, cancelled, null);
+    }
+
+    /**
+     * @param progress receives (progress so far, message) when the caller asked for progress, else {@code null}
+     * @param cancelled tells whether the caller cancelled the call
+     * @param egressProfile the egress profile the call names for its conversation's sandbox, or {@code null}
+     */
+    public CallContext(ConversationKey conversation, BiConsumer<Double, String> progress, BooleanSupplier cancelled,
+            String egressProfile) {
         this.conversation = conversation;
         this.progress = progress;
         this.cancelled = cancelled;
+        this.egressProfile = egressProfile;
     }
 
     /**
@@ -35,6 +47,13 @@ public final class CallContext {
 
     public ConversationKey conversation() {
         return conversation;
+    }
+
+    /**
+     * @return the egress profile the call names, or {@code null} when it names none
+     */
+    public String egressProfile() {
+        return egressProfile;
     }
 
     /**

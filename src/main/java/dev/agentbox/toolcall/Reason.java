@@ -36,5 +36,9 @@ public enum Reason {
     /** An argument is malformed or out of range (negative offset, bad regular expression, odd conversation key). */
     INVALID_ARGUMENT,
     /** The file is binary; text tools refuse it. */
-    BINARY_FILE
+    BINARY_FILE,
+    /** The caller made more calls than its rate allows, or too many run at once; the details say when to retry. */
+    RATE_LIMITED,
+    /** The caller holds as many sandboxes or running jobs as its quota allows. */
+    QUOTA_EXCEEDED
 }

@@ -31,13 +31,14 @@ public final class ToolArgs {
             Object value = values.get(param.name());
             if (value == null) {
                 if (param.required()) {
-                    throw ToolFailure.invalid("Missing required argument '" + param.name() + "' for " + tool + ".");
+                    throw ToolFailure.invalid("Missing required argument '" + param.name() + "' for " + tool + ": "
+                            + param.description());
                 }
                 continue;
             }
             if (!fits(param.type(), value)) {
                 throw ToolFailure.invalid("Argument '" + param.name() + "' must be " + article(param.jsonType())
-                        + ", not " + describe(value) + ".");
+                        + ", not " + describe(value) + quotesHint(param, value) + ".");
             }
         }
         return new ToolArgs(values);
@@ -85,12 +86,24 @@ public final class ToolArgs {
         return type.isInstance(value);
     }
 
+    /** Models often quote numbers and booleans; say so when the string would have been right without quotes. */
+    private static String quotesHint(ToolParam param, Object value) {
+        if (!(value instanceof String text)) {
+            return "";
+        }
+        String plain = text.strip();
+        boolean wouldFit = param.type() == Boolean.class ? plain.equals("true") || plain.equals("false")
+                : (param.type() == Integer.class || param.type() == Long.class) && plain.matches("-?\\d{1,15}");
+        return wouldFit ? "; send " + plain + " without quotes" : "";
+    }
+
     private static String article(String jsonType) {
         return (jsonType.startsWith("i") ? "an " : "a ") + jsonType;
     }
 
     private static String describe(Object value) {
-        String type = value instanceof String ? "a string"
+        String type = value instanceof String text ? "the string '" + (text.length() > 40 ? text.substring(0, 40)
+                + "..." : text) + "'"
                 : value instanceof Boolean ? "a boolean"
                         : value instanceof Number ? "the number " + value
                                 : value instanceof Map ? "an object"

@@ -1,5 +1,6 @@
 package dev.agentbox.toolcall;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -39,9 +40,14 @@ public final class ToolFailure extends RuntimeException {
      * @return the structured form of this failure: {@code reason}, {@code message} and, when present, {@code details}
      */
     public Map<String, Object> asStructured() {
-        return details == null
-                ? Map.of("reason", reason.name(), "message", getMessage())
-                : Map.of("reason", reason.name(), "message", getMessage(), "details", details);
+        // In this order, so that a person reading curl's output sees the reason first.
+        Map<String, Object> structured = new LinkedHashMap<>();
+        structured.put("reason", reason.name());
+        structured.put("message", getMessage());
+        if (details != null) {
+            structured.put("details", details);
+        }
+        return structured;
     }
 
     public static ToolFailure invalid(String message) {

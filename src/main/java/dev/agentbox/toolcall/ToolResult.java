@@ -12,4 +12,11 @@ public interface ToolResult {
      * @return the result rendered for a model: concise, complete, with any truncation stated
      */
     String text();
+
+    /**
+     * @return the exit code of the command the call ran, or {@code null} when it ran none (or it has not ended)
+     */
+    default Integer exitCode() {
+        return null;
+    }
 }

@@ -56,13 +56,29 @@ abstract class ToolRestContract {
         given().contentType(ContentType.JSON).body(Map.of("command", "true")).post("/api/tools/bash").then()
                 .statusCode(400).body("message", containsString("Agentbox-Conversation"));
         conversation("rest-bad").body(Map.of("command", "true")).post("/api/tools/no_such_tool").then()
-                .statusCode(404).body("reason", equalTo("NOT_FOUND"));
+                .statusCode(404).body("reason", equalTo("NOT_FOUND"))
+                .body("message", containsString("the tools are bash, "));
+        conversation("rest-bad").body(Map.of("command", "sleep 1", "timeout_seconds", "30")).post("/api/tools/bash")
+                .then().statusCode(400).body("message", containsString("send 30 without quotes"));
         conversation("rest-bad").body("{\"command\": ").post("/api/tools/bash").then().statusCode(400)
                 .body("reason", equalTo("INVALID_ARGUMENT")).body("message", containsString("not valid JSON"));
         conversation("rest-bad").body(Map.of("command", "true", "colour", "red")).post("/api/tools/bash").then()
                 .statusCode(400).body("message", containsString("Unknown argument 'colour'"));
         given().header(McpSession.HEADER, "bad key!").contentType(ContentType.JSON).body(Map.of("command", "true"))
                 .post("/api/tools/bash").then().statusCode(400).body("message", containsString("'bad key!'"));
+    }
+
+    @Test
+    void theBodyIsReadAsJsonWhateverItsContentTypeAndMayBeLeftOutWithoutArguments() {
+        // curl -d without -H 'Content-Type: application/json' sends application/x-www-form-urlencoded.
+        given().header(McpSession.HEADER, McpSession.key("rest-content-type"))
+                .contentType("application/x-www-form-urlencoded").body("{\"command\": \"echo form\"}")
+                .post("/api/tools/bash").then().statusCode(200).body("stdout", equalTo("form\n"));
+        given().header(McpSession.HEADER, McpSession.key("rest-content-type")).post("/api/tools/sandbox_info").then()
+                .statusCode(200).body("conversation", equalTo(McpSession.key("rest-content-type")));
+        conversation("rest-content-type").body("[\"ls\"]").post("/api/tools/bash").then().statusCode(400)
+                .body("reason", equalTo("INVALID_ARGUMENT")).body("message", containsString("must be a JSON object"))
+                .body("message", containsString("not array"));
     }
 
     @Test

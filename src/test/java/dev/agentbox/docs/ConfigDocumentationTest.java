@@ -25,9 +25,10 @@ public class ConfigDocumentationTest {
     private static final String END = "<!-- config-table:end -->";
     private static final Pattern PREFIX = Pattern.compile("@ConfigMapping\\(prefix = \"([^\"]+)\"\\)");
     private static final Pattern MEMBER = Pattern.compile(
-            "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(default\\s+)?([\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
+            "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(default\\s+)?((?:Map<String,\\s*)?[\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
             Pattern.DOTALL);
     private static final Pattern DEFAULT = Pattern.compile("@WithDefault\\(\"([^\"]*)\"\\)");
+    private static final Pattern MAP_GROUP = Pattern.compile("Map<String,\\s*(\\w+)>\\s+(\\w+)\\(\\)\\s*;");
 
     /** One documented option. */
     public record Option(String key, String defaultValue, String description) {
@@ -68,13 +69,28 @@ public class ConfigDocumentationTest {
         return options;
     }
 
-    /** Collects the members of one interface body; a member whose type is a nested interface is a group. */
+    /**
+     * Collects the members of one interface body; a member whose type is a nested interface is a group, and a map
+     * ({@code Map<String, X>}) has one entry per name, shown as {@code <name>}.
+     */
     private static void collect(String prefix, String body, String source, List<Option> options) {
         String own = withoutNestedInterfaces(body);
+        // A map of groups (for example API keys by name) documents its entries' members under "<name>".
+        Matcher map = MAP_GROUP.matcher(own);
+        while (map.find()) {
+            String nested = nestedInterface(source, map.group(1));
+            if (nested != null) {
+                collect(prefix + "." + kebab(map.group(2)) + ".\"<name>\"", nested, source, options);
+            }
+        }
         Matcher member = MEMBER.matcher(own);
         while (member.find()) {
             String type = member.group(4);
             String key = prefix + "." + kebab(member.group(5));
+            if (type.startsWith("Map<")) {
+                type = type.substring(type.indexOf(',') + 1, type.length() - 1).trim();
+                key = key + ".<name>";
+            }
             String nested = nestedInterface(source, type);
             if (nested != null) {
                 collect(key, nested, source, options);

@@ -27,7 +27,9 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final int port;
     private final List<String> extraArgs;
+    private final List<String> launcher = new ArrayList<>();
     private Process process;
+    private String authorization;
 
     ServerProcess(Path stateDir, String cgroupParent, String... extraArgs) throws IOException {
         this.stateDir = stateDir;
@@ -39,9 +41,21 @@ final class ServerProcess implements AutoCloseable {
         this.extraArgs.addAll(List.of(extraArgs));
     }
 
+    /** Runs the server under a launcher command, for example {@code setpriv} to drop root. */
+    ServerProcess launchedWith(String... command) {
+        launcher.addAll(List.of(command));
+        return this;
+    }
+
     /** Starts the server and waits until it is ready. */
     void start() throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        startAndAwait(200);
+    }
+
+    /** Starts the server and waits until its readiness check answers, with the given status. */
+    void startAndAwait(int readiness) throws Exception {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Dquarkus.http.port=" + port, "-Dagentbox.local.state-dir=" + stateDir,
                 "-Dagentbox.local.runtime-dir=" + runtimeDir(stateDir)));
         command.addAll(extraArgs);
@@ -52,7 +66,7 @@ final class ServerProcess implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             try {
                 if (HTTP.send(HttpRequest.newBuilder(uri("/q/health/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == readiness) {
                     return;
                 }
             } catch (IOException e) {
@@ -89,11 +103,35 @@ final class ServerProcess implements AutoCloseable {
         process.waitFor();
     }
 
+    /** Sends {@code Authorization: Bearer <key>} with every later request ({@code null}: none). */
+    void authenticateWith(String apiKey) {
+        this.authorization = apiKey == null ? null : "Bearer " + apiKey;
+    }
+
     /** Calls a tool over REST in a conversation; returns the status code and the JSON body. */
     Response tool(String conversation, String tool, Map<String, Object> arguments) throws Exception {
-        return send(HttpRequest.newBuilder(uri("/api/tools/" + tool)).header("Agentbox-Conversation", conversation)
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode())).build());
+        return tool(conversation, Map.of(), tool, arguments);
+    }
+
+    /** Calls a tool over REST in a conversation with further headers; returns the status code and the JSON body. */
+    Response tool(String conversation, Map<String, String> headers, String tool, Map<String, Object> arguments)
+            throws Exception {
+        HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/tools/" + tool)))
+                .header("Agentbox-Conversation", conversation).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject(arguments).encode()));
+        headers.forEach(request::header);
+        return send(request.build());
+    }
+
+    /** GETs a path; returns the status code and the body as text. */
+    HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(authorized(HttpRequest.newBuilder(uri(path))).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        return authorization == null ? request : request.header("Authorization", authorization);
     }
 
     /** A JSON response. */

@@ -24,7 +24,7 @@ import io.quarkus.test.junit.QuarkusTest;
  * host and a file in another conversation's workspace stay untouched.
  */
 @QuarkusTest
-class WorkspaceEscapeTest {
+public class WorkspaceEscapeTest {
 
     private static final String CANARY_TEXT = "canary: must never change\n";
 

@@ -32,7 +32,7 @@ class ToolArgsTest {
     @Test
     void missingUnknownAndMistypedArgumentsAreNamed() {
         assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of())).isInstanceOf(ToolFailure.class)
-                .hasMessage("Missing required argument 'command' for bash.");
+                .hasMessage("Missing required argument 'command' for bash: c");
         assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of("command", "x", "cwd", "/")))
                 .hasMessage("Unknown argument 'cwd' for bash; it takes command, timeout_seconds, all.");
         assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of("command", "x", "timeout_seconds", 1.5)))
@@ -41,5 +41,16 @@ class ToolArgsTest {
                 .hasMessage("Argument 'command' must be a string, not an array.");
         assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of("command", "x", "timeout_seconds", 1L << 40)))
                 .hasMessageContaining("must be an integer");
+    }
+
+    @Test
+    void aNumberOrBooleanSentAsAStringIsNamedWithTheFix() {
+        assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of("command", "x", "timeout_seconds", "30")))
+                .hasMessage("Argument 'timeout_seconds' must be an integer, not the string '30'; send 30 without "
+                        + "quotes.");
+        assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of("command", "x", "all", "true")))
+                .hasMessage("Argument 'all' must be a boolean, not the string 'true'; send true without quotes.");
+        assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of("command", "x", "all", "yes")))
+                .hasMessage("Argument 'all' must be a boolean, not the string 'yes'.");
     }
 }

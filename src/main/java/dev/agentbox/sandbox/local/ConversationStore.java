@@ -124,6 +124,32 @@ final class ConversationStore {
         }
     }
 
+    /**
+     * Removes a conversation's directories (durable and runtime) and frees its user id. Its sandbox must be stopped.
+     */
+    synchronized void delete(String conversationId) throws IOException {
+        ConversationFiles files = files(conversationId);
+        Meta meta = Files.exists(files.meta()) ? meta(files) : null;
+        deleteTree(files.runtime());
+        deleteTree(files.root());
+        if (meta != null && meta.uid() >= uidBase && meta.uid() < uidBase + uidCount) {
+            usedUids.clear(meta.uid() - uidBase);
+        }
+        LOG.debugf("Conversation directory deleted [conversation: %s]", conversationId);
+    }
+
+    /** Deletes a tree without following symbolic links (an agent's link to the host is removed, never its target). */
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
     private int allocateUid() {
         int free = usedUids.nextClearBit(0);
         if (free >= uidCount) {

@@ -28,6 +28,8 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.agentbox.egress.EgressPolicy;
+import dev.agentbox.egress.local.LocalEgress;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecRequest;
 import dev.agentbox.sandbox.Sandbox;
@@ -58,11 +60,13 @@ final class LocalSandbox implements Sandbox {
     private final ObjectMapper json;
     private final ScheduledExecutorService watcher;
     private final ExecServerClient execServer;
+    private final LocalEgress egress;
+    private final EgressPolicy egressPolicy;
     private final Map<String, LocalExec> running = new ConcurrentHashMap<>();
 
     LocalSandbox(SandboxRecord record, ConversationFiles files, Cgroups.Sandbox cgroups, SandboxSpec.Limits limits,
             Path helper, Executor executor, ExitRecords exitRecords, ObjectMapper json,
-            ScheduledExecutorService watcher, ExecServerClient execServer) {
+            ScheduledExecutorService watcher, ExecServerClient execServer, LocalEgress egress) {
         this.record = record;
         this.files = files;
         this.cgroups = cgroups;
@@ -73,6 +77,8 @@ final class LocalSandbox implements Sandbox {
         this.json = json;
         this.watcher = watcher;
         this.execServer = execServer;
+        this.egress = egress;
+        this.egressPolicy = record.egressPolicy();
     }
 
     @Override
@@ -82,6 +88,16 @@ final class LocalSandbox implements Sandbox {
 
     SandboxRecord record() {
         return record;
+    }
+
+    /** @return the id of the conversation this sandbox serves */
+    String conversationId() {
+        return files.root().getFileName().toString();
+    }
+
+    @Override
+    public EgressPolicy egress() {
+        return egressPolicy;
     }
 
     @Override
@@ -164,6 +180,9 @@ final class LocalSandbox implements Sandbox {
         for (String entry : SandboxLayout.baseEnvironment()) {
             int eq = entry.indexOf('=');
             env.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+        if (record.network() != null) {
+            env.putAll(egress.proxyEnvironment());
         }
         env.putAll(request.env());
         env.forEach((k, v) -> cmd.addAll(List.of("--env", k + "=" + v)));
@@ -316,6 +335,9 @@ final class LocalSandbox implements Sandbox {
         ProcessHandle.of(record.pid()).ifPresent(ProcessHandle::destroyForcibly);
         awaitGone(record.nsPid());
         awaitGone(record.pid());
+        if (record.network() != null) {
+            egress.detach(record.network());
+        }
         if (cgroups != null) {
             cgroups.remove();
         }

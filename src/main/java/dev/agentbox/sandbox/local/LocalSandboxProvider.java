@@ -24,6 +24,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.egress.local.LocalEgress;
+import dev.agentbox.egress.local.NetworkAttachment;
 import dev.agentbox.sandbox.Isolation;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
@@ -48,6 +50,7 @@ public class LocalSandboxProvider implements SandboxProvider {
 
     private final LocalConfig config;
     private final ObjectMapper json;
+    private final LocalEgress egress;
     private final Executor executor = Infrastructure.getDefaultWorkerPool();
     private final ScheduledExecutorService watcher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "agentbox-exec-watcher");
@@ -67,9 +70,10 @@ public class LocalSandboxProvider implements SandboxProvider {
     private volatile SandboxSpec.Limits limits;
     private final Set<LocalSandbox> live = ConcurrentHashMap.newKeySet();
 
-    LocalSandboxProvider(LocalConfig config, ObjectMapper json) {
+    LocalSandboxProvider(LocalConfig config, ObjectMapper json, LocalEgress egress) {
         this.config = config;
         this.json = json;
+        this.egress = egress;
     }
 
     @Override
@@ -117,6 +121,9 @@ public class LocalSandboxProvider implements SandboxProvider {
             }
             isolation = probe(limits);
             unavailableReason = refusal(isolation);
+            if (unavailableReason == null) {
+                egress.start();
+            }
             watcher.scheduleWithFixedDelay(this::archiveEnded, 10, 10, TimeUnit.SECONDS);
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "The local backend cannot start");
@@ -178,15 +185,47 @@ public class LocalSandboxProvider implements SandboxProvider {
                 continue;
             }
             LocalSandbox sandbox = sandboxFor(record, files, limits);
-            if (sandbox.isAlive()) {
+            if (sandbox.isAlive() && adoptNetwork(sandbox, files)) {
                 live.add(sandbox);
                 survivors.add(new SurvivingSandbox(new ConversationKey(meta.principal(), meta.key()), sandbox));
-            } else {
+            } else if (!sandbox.isAlive()) {
                 LOG.infof("Sandbox found dead, cleaning up [sandbox: %s]", record.id());
                 sandbox.destroyNow();
             }
         }
+        egress.removeUnclaimed();
         return survivors;
+    }
+
+    @Override
+    public List<ConversationKey> conversations() {
+        if (store == null) {
+            return List.of();
+        }
+        List<ConversationKey> keys = new ArrayList<>();
+        for (ConversationFiles files : store.all()) {
+            ConversationStore.Meta meta = store.meta(files);
+            if (meta != null && !meta.principal().isEmpty()) {
+                keys.add(new ConversationKey(meta.principal(), meta.key()));
+            }
+        }
+        return keys;
+    }
+
+    @Override
+    public void delete(ConversationKey conversation) {
+        if (store == null) {
+            return;
+        }
+        String id = conversation.id();
+        if (live.stream().anyMatch(s -> s.isAlive() && s.conversationId().equals(id))) {
+            throw SandboxException.unavailable("The conversation's sandbox is still running", null);
+        }
+        try {
+            store.delete(id);
+        } catch (IOException e) {
+            throw SandboxException.unavailable("Cannot delete the conversation's files: " + e.getMessage(), e);
+        }
     }
 
     /** Moves the records of ended execs to durable storage, and forgets sandboxes that are gone. */
@@ -214,7 +253,11 @@ public class LocalSandboxProvider implements SandboxProvider {
         SandboxRecord survivor = readRecord(files);
         if (survivor != null) {
             LocalSandbox adopted = sandboxFor(survivor, files, spec.limits());
-            if (adopted.isAlive()) {
+            if (adopted.isAlive() && !adopted.egress().rules().equals(spec.egress().rules())) {
+                LOG.infof("Sandbox stopped [conversation: %s, sandbox: %s, reason: its egress profile is not the one"
+                        + " asked for]", spec.conversation().id(), survivor.id());
+                adopted.destroyNow();
+            } else if (adopted.isAlive() && adoptNetwork(adopted, files)) {
                 LOG.infof("Sandbox adopted [conversation: %s, sandbox: %s]", spec.conversation().id(), survivor.id());
                 live.add(adopted);
                 return adopted;
@@ -230,7 +273,12 @@ public class LocalSandboxProvider implements SandboxProvider {
         long started = System.nanoTime();
         ConversationFiles files = store.files(spec.conversation().id());
         String sandboxId = spec.conversation().id().substring(0, 12) + "-" + Long.toString(System.nanoTime(), 36);
+        if (spec.egress().allowsAny() && egress.unavailableReason() != null) {
+            throw SandboxException.unavailable("This conversation's egress profile '" + spec.egress().profile()
+                    + "' cannot be enforced here (" + egress.unavailableReason() + "); use profile 'none'", null);
+        }
         Cgroups.Sandbox sandboxCgroups = cgroups == null ? null : cgroups.sandbox(sandboxId);
+        JsonNode init = null;
         try {
             if (sandboxCgroups != null) {
                 sandboxCgroups.create(spec.limits());
@@ -238,11 +286,15 @@ public class LocalSandboxProvider implements SandboxProvider {
             SandboxLayout.writeAccounts(files, meta.uid());
             store.prepareRuntime(files, meta.uid());
             Path socket = execSocket(sandboxId);
-            JsonNode init = runInit(files, sandboxCgroups, socket);
+            init = runInit(files, sandboxCgroups, socket);
             long nsPid = init.path("nsPid").asLong();
+            NetworkAttachment network = spec.egress().allowsAny()
+                    ? egress.attach(spec.conversation().id(), sandboxId, nsPid, spec.egress())
+                    : null;
             SandboxRecord record = new SandboxRecord(sandboxId, init.path("pid").asLong(), nsPid,
                     ProcStat.startTime(nsPid), meta.uid(), sandboxCgroups != null, Instant.now(),
-                    init.hasNonNull("servePid") ? socket.toString() : null);
+                    init.hasNonNull("servePid") ? socket.toString() : null,
+                    spec.egress().allowsAny() ? spec.egress().rules() : null, network);
             writeRecord(files, record);
             LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
                     sandboxId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -250,6 +302,10 @@ public class LocalSandboxProvider implements SandboxProvider {
             live.add(sandbox);
             return sandbox;
         } catch (IOException | RuntimeException e) {
+            if (init != null) {
+                // Without cgroups too: SIGKILL of the namespace's pid 1 ends every process in it.
+                ProcessHandle.of(init.path("nsPid").asLong()).ifPresent(ProcessHandle::destroyForcibly);
+            }
             if (sandboxCgroups != null) {
                 sandboxCgroups.killAll();
                 sandboxCgroups.remove();
@@ -288,7 +344,10 @@ public class LocalSandboxProvider implements SandboxProvider {
         cmd.addAll(SandboxLayout.initCommand(config.bwrap(), files, config.tmpSize().asLongValue()));
         Process process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
                 .toFile())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        String out;
+        try (var stdout = process.getInputStream()) {
+            out = new String(stdout.readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
         try {
             process.waitFor(15, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -305,7 +364,30 @@ public class LocalSandboxProvider implements SandboxProvider {
     private LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
         Cgroups.Sandbox sandboxCgroups = record.cgroups() && cgroups != null ? cgroups.sandbox(record.id()) : null;
         return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords, json, watcher,
-                execServer);
+                execServer, egress);
+    }
+
+    /**
+     * Takes back the network of a sandbox found running. One whose network cannot be restored is stopped: it would
+     * otherwise run without the egress rules it was made with.
+     *
+     * @return whether the sandbox can be used
+     */
+    private boolean adoptNetwork(LocalSandbox sandbox, ConversationFiles files) {
+        SandboxRecord record = sandbox.record();
+        if (record.network() == null) {
+            return true;
+        }
+        try {
+            egress.adopt(record.network(), files.root().getFileName().toString(), record.id(), record.nsPid(),
+                    record.egressPolicy());
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Sandbox stopped [sandbox: %s, reason: its egress network cannot be restored: %s]", record.id(),
+                    e.getMessage());
+            sandbox.destroyNow();
+            return false;
+        }
     }
 
     private SandboxRecord readRecord(ConversationFiles files) {

@@ -4,6 +4,9 @@ import java.time.Instant;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
+import dev.agentbox.egress.EgressPolicy;
+import dev.agentbox.egress.local.NetworkAttachment;
+
 /**
  * What the local backend writes down about a running sandbox, so that a restarted server can find it again.
  *
@@ -15,8 +18,22 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
  * @param cgroups whether the sandbox has cgroups (limits and tree kills)
  * @param createdAt when the sandbox started
  * @param execSocket the socket of the sandbox's exec server, or {@code null} when it has none
+ * @param egress the egress rules it was created with, or {@code null} for none (also in records of older servers)
+ * @param network its veth pair, or {@code null} when it has no network
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 record SandboxRecord(String id, long pid, long nsPid, long nsStartTime, int uid, boolean cgroups, Instant createdAt,
-        String execSocket) {
+        String execSocket, EgressPolicy.Rules egress, NetworkAttachment network) {
+
+    /**
+     * @return the egress rules, {@link EgressPolicy#NONE} when the record has none
+     */
+    EgressPolicy egressPolicy() {
+        return egress == null ? EgressPolicy.NONE : egress.toPolicy();
+    }
+
+    SandboxRecord withNetwork(EgressPolicy policy, NetworkAttachment attachment) {
+        return new SandboxRecord(id, pid, nsPid, nsStartTime, uid, cgroups, createdAt, execSocket, policy.rules(),
+                attachment);
+    }
 }
