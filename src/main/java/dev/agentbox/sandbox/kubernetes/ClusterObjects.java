@@ -18,15 +18,17 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 
 /**
- * The API calls the backend makes on pods, claims and events, all in one namespace. These block (fabric8's DSL is
- * synchronous) and run on worker threads; each is one request. Creating is create-if-absent: names are
- * deterministic, so a 409 means another replica (or an earlier attempt) made the object, and it is used as is.
+ * The API calls the backend makes on pods, claims, events, leases and NetworkPolicies, all in one namespace. These
+ * block (fabric8's DSL is synchronous) and run on worker threads; each is one request. Creating is
+ * create-if-absent: names are deterministic, so a 409 means another replica (or an earlier attempt) made the object,
+ * and it is used as is.
  * <p>
  * What the backend calls here, plus the exec upgrades of {@link ExecChannel}, is exactly what the Role in
  * {@code k8s/base/role.yaml} grants; a test derives the calls from a run and compares.
@@ -93,6 +95,39 @@ final class ClusterObjects {
                 }
             }
             throw e;
+        }
+    }
+
+    /**
+     * Makes a NetworkPolicy exist as given: created when absent, its labels and spec replaced whole (a JSON patch)
+     * when they differ. Another replica doing the same at once is harmless: both write the same
+     * content.
+     */
+    void applyNetworkPolicy(NetworkPolicy wanted) {
+        var policies = client.network().v1().networkPolicies().inNamespace(namespace);
+        String name = wanted.getMetadata().getName();
+        NetworkPolicy existing = policies.withName(name).get();
+        if (existing == null) {
+            try {
+                policies.resource(wanted).create();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                    throw e;
+                }
+                existing = policies.withName(name).get();
+            }
+        }
+        if (existing != null && wanted.getSpec().equals(existing.getSpec())
+                && wanted.getMetadata().getLabels().equals(existing.getMetadata().getLabels())) {
+            return;
+        }
+        try {
+            policies.withName(name).patch(PatchContext.of(PatchType.JSON), json.writeValueAsString(List.of(
+                    Map.of("op", "replace", "path", "/metadata/labels", "value", wanted.getMetadata().getLabels()),
+                    Map.of("op", "replace", "path", "/spec", "value", wanted.getSpec()))));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxSpec;
@@ -37,9 +39,11 @@ final class ConversationPods {
     private final KubernetesConfig config;
     private final Clock clock;
     private final Executor worker;
+    private final SandboxNetworkPolicies policies;
+    private final ObjectMapper json;
 
     ConversationPods(PodWatch watch, ClusterObjects cluster, PodTemplates templates, WarmPool warmPool,
-            KubernetesConfig config, Clock clock, Executor worker) {
+            KubernetesConfig config, Clock clock, Executor worker, SandboxNetworkPolicies policies, ObjectMapper json) {
         this.watch = watch;
         this.cluster = cluster;
         this.templates = templates;
@@ -47,6 +51,8 @@ final class ConversationPods {
         this.config = config;
         this.clock = clock;
         this.worker = worker;
+        this.policies = policies;
+        this.json = json;
     }
 
     /**
@@ -75,13 +81,14 @@ final class ConversationPods {
                 return new Prepared(current.get(), false);
             }
             current.ifPresent(this::removeEnded);
-            Optional<ClusterObjects.Made<Pod>> warm = warmPool.claim(conversation);
+            policies.ensure(spec.egress());
+            Optional<ClusterObjects.Made<Pod>> warm = warmPool.claim(conversation, spec.egress());
             if (warm.isPresent()) {
                 return new Prepared(warm.get().object(), warm.get().created());
             }
             String claim = ensureClaim(conversation);
-            Pod pod = templates.pod(PodLabels.podName(id), claim, PodLabels.conversation(config.installation(),
-                    conversation), PodLabels.annotations(conversation), spec.limits());
+            Pod pod = templates.pod(PodLabels.podName(id), claim, PodLabels.pod(config.installation(), conversation,
+                    spec.egress()), PodLabels.podAnnotations(conversation, spec.egress(), json), spec.limits());
             ClusterObjects.Made<Pod> made = cluster.createPod(pod);
             if (PodWatch.isTerminal(made.object())) {
                 // The name is taken by an earlier pod of this conversation that is still being deleted.

@@ -5,7 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.egress.EgressPolicy;
+import io.fabric8.kubernetes.api.model.Pod;
 
 /**
  * Names, labels and annotations of the objects the Kubernetes backend makes. Names and label values come from the
@@ -23,9 +28,10 @@ final class PodLabels {
     /** {@code warm} on pods and claims of the warm pool until a conversation claims them. */
     static final String POOL = DOMAIN + "pool";
     static final String WARM = "warm";
-    /** The egress profile whose NetworkPolicy selects the pod. */
+    /** The egress profile whose NetworkPolicy selects the pod ({@code none} on warm-pool pods: the floor only). */
     static final String EGRESS_PROFILE = DOMAIN + "egress-profile";
-    static final String DEFAULT_EGRESS_PROFILE = "default";
+    /** The egress rules a pod was made with ({@link EgressPolicy.Rules} as JSON), read back after a restart. */
+    static final String EGRESS_RULES = DOMAIN + "egress-rules";
     static final String COMPONENT = "app.kubernetes.io/component";
     static final String SANDBOX = "sandbox";
     static final String MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -80,12 +86,20 @@ final class PodLabels {
     }
 
     /**
-     * @return the labels of a conversation's pod or claim
+     * @return the labels of a conversation's workspace claim
      */
     static Map<String, String> conversation(String installation, ConversationKey conversation) {
         Map<String, String> labels = base(installation);
         labels.put(CONVERSATION, conversation.id());
-        labels.put(EGRESS_PROFILE, DEFAULT_EGRESS_PROFILE);
+        return labels;
+    }
+
+    /**
+     * @return the labels of a conversation's pod: the claim's, and the egress profile that selects its NetworkPolicy
+     */
+    static Map<String, String> pod(String installation, ConversationKey conversation, EgressPolicy egress) {
+        Map<String, String> labels = conversation(installation, conversation);
+        labels.put(EGRESS_PROFILE, egress.profile());
         return labels;
     }
 
@@ -95,7 +109,6 @@ final class PodLabels {
     static Map<String, String> warm(String installation) {
         Map<String, String> labels = base(installation);
         labels.put(POOL, WARM);
-        labels.put(EGRESS_PROFILE, DEFAULT_EGRESS_PROFILE);
         return labels;
     }
 
@@ -107,6 +120,36 @@ final class PodLabels {
         annotations.put(PRINCIPAL, conversation.principal());
         annotations.put(KEY, conversation.key());
         return annotations;
+    }
+
+    /**
+     * @return the annotations of a conversation's pod: the key's, and the egress rules the pod was made with
+     */
+    static Map<String, String> podAnnotations(ConversationKey conversation, EgressPolicy egress, ObjectMapper json) {
+        Map<String, String> annotations = annotations(conversation);
+        try {
+            annotations.put(EGRESS_RULES, json.writeValueAsString(egress.rules()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        return annotations;
+    }
+
+    /**
+     * @return the egress rules a pod was made with; {@link EgressPolicy#NONE} for a pod without them (a warm-pool pod,
+     *         or one whose annotation does not parse, which the floor NetworkPolicy keeps without network)
+     */
+    static EgressPolicy egress(Pod pod, ObjectMapper json) {
+        String rules = pod.getMetadata().getAnnotations() == null ? null
+                : pod.getMetadata().getAnnotations().get(EGRESS_RULES);
+        if (rules == null) {
+            return EgressPolicy.NONE;
+        }
+        try {
+            return json.readValue(rules, EgressPolicy.Rules.class).toPolicy();
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            return EgressPolicy.NONE;
+        }
     }
 
     /**

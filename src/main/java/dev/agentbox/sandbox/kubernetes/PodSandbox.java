@@ -23,6 +23,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.egress.EgressPolicy;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecRequest;
 import dev.agentbox.sandbox.Sandbox;
@@ -51,19 +52,25 @@ final class PodSandbox implements Sandbox {
     private final String uid;
     private final String claim;
     private final SandboxSpec.Limits limits;
+    private final EgressPolicy egress;
     private final PodShell shell;
     private final Map<String, PodExec> followed = new ConcurrentHashMap<>();
     private final Set<String> discarded = ConcurrentHashMap.newKeySet();
     private volatile boolean destroyed;
     private volatile long lastTouch;
 
-    PodSandbox(PodSandboxProvider provider, ConversationKey conversation, Pod pod, SandboxSpec.Limits limits) {
+    /**
+     * @param egress the egress rules the pod was made with (from its annotation: a pod found again keeps its own)
+     */
+    PodSandbox(PodSandboxProvider provider, ConversationKey conversation, Pod pod, SandboxSpec.Limits limits,
+            EgressPolicy egress) {
         this.provider = provider;
         this.conversation = conversation;
         this.name = pod.getMetadata().getName();
         this.uid = pod.getMetadata().getUid();
         this.claim = PodTemplates.claimOf(pod);
         this.limits = limits;
+        this.egress = egress;
         this.shell = provider.shell(name);
         this.lastTouch = System.nanoTime();
     }
@@ -73,6 +80,11 @@ final class PodSandbox implements Sandbox {
         // The pod's name and a piece of its uid: a new pod of the conversation gets the same name, not the same id.
         String compact = uid.replace("-", "");
         return name + "-" + compact.substring(Math.max(0, compact.length() - 8));
+    }
+
+    @Override
+    public EgressPolicy egress() {
+        return egress;
     }
 
     String podName() {

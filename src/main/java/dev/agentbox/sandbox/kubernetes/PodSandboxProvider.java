@@ -128,7 +128,8 @@ public class PodSandboxProvider implements SandboxProvider {
         awaitWatch(watch.start());
         collector = new OrphanCollector(this, cluster, config, sandboxConfig, clock);
         warmPool = new WarmPool(this, cluster, templates, config, limits);
-        pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker);
+        pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker,
+                new SandboxNetworkPolicies(config.installation(), cluster), json);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
         long collect = Math.max(1, config.collectInterval().toSeconds());
@@ -209,7 +210,7 @@ public class PodSandboxProvider implements SandboxProvider {
 
     private Sandbox adopt(ConversationPods.Prepared prepared, SandboxSpec spec, long startedNanos) {
         Pod pod = prepared.pod();
-        PodSandbox sandbox = new PodSandbox(this, spec.conversation(), pod, spec.limits());
+        PodSandbox sandbox = new PodSandbox(this, spec.conversation(), pod, spec.limits(), PodLabels.egress(pod, json));
         PodSandbox previous = live.put(pod.getMetadata().getName(), sandbox);
         long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
         if (prepared.created()) {
@@ -254,7 +255,8 @@ public class PodSandboxProvider implements SandboxProvider {
             if (!conversation.id().equals(labels(pod).get(PodLabels.CONVERSATION))) {
                 continue;
             }
-            PodSandbox sandbox = new PodSandbox(this, conversation, pod, sandboxConfig.toLimits());
+            PodSandbox sandbox = new PodSandbox(this, conversation, pod, sandboxConfig.toLimits(),
+                    PodLabels.egress(pod, json));
             live.put(pod.getMetadata().getName(), sandbox);
             survivors.add(new SurvivingSandbox(conversation, sandbox));
         }

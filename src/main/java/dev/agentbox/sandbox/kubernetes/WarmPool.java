@@ -1,5 +1,6 @@
 package dev.agentbox.sandbox.kubernetes;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.egress.EgressPolicy;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxSpec;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -46,7 +48,10 @@ final class WarmPool {
             String name = PodLabels.warmName();
             Map<String, String> labels = PodLabels.warm(config.installation());
             cluster.createClaim(templates.claim(name, labels, Map.of()));
-            cluster.createPod(templates.pod(name, name, labels, Map.of(), limits));
+            // Until a conversation claims it, the pod has no network beyond what the floor NetworkPolicy allows.
+            Map<String, String> podLabels = new LinkedHashMap<>(labels);
+            podLabels.put(PodLabels.EGRESS_PROFILE, EgressPolicy.NONE.profile());
+            cluster.createPod(templates.pod(name, name, podLabels, Map.of(), limits));
             LOG.debugf("Warm-pool pod created [pod: %s]", name);
         }
     }
@@ -59,7 +64,7 @@ final class WarmPool {
      *         empty when the pool is off or empty, or the conversation already has a workspace (the caller then makes
      *         or finds the pod the usual way)
      */
-    Optional<ClusterObjects.Made<Pod>> claim(ConversationKey conversation) {
+    Optional<ClusterObjects.Made<Pod>> claim(ConversationKey conversation, EgressPolicy egress) {
         if (config.warmPool() <= 0 || !cluster.claims(conversation.id()).isEmpty()) {
             return Optional.empty();
         }
@@ -73,8 +78,11 @@ final class WarmPool {
             }
             Map<String, String> labels = PodLabels.conversation(config.installation(), conversation);
             Map<String, String> annotations = PodLabels.annotations(conversation);
+            // The pod's new egress label puts it under its profile's NetworkPolicy from the moment it is claimed.
+            Map<String, String> podLabels = PodLabels.pod(config.installation(), conversation, egress);
+            Map<String, String> podAnnotations = PodLabels.podAnnotations(conversation, egress, provider.json());
             for (Pod pod : warmPods(true)) {
-                if (!cluster.claimWarm(pod, labels, annotations)) {
+                if (!cluster.claimWarm(pod, podLabels, podAnnotations)) {
                     continue;
                 }
                 String claim = PodTemplates.claimOf(pod);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,12 +20,14 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
+import dev.agentbox.egress.EgressPolicy;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxSpec;
 import dev.agentbox.sandbox.kubernetes.harness.KubeletHarness;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -56,7 +59,17 @@ class RbacTest {
             await().atMost(WAIT).until(() -> harness.pods().stream().anyMatch(p -> p.getStatus() != null
                     && "Running".equals(p.getStatus().getPhase())));
 
-            SandboxSpec raced = ReplicasTest.spec("rbac-race");
+            // An egress profile in use gets its NetworkPolicy (read, then created); one whose rules changed, an update.
+            SandboxSpec raced = new SandboxSpec(ReplicasTest.spec("rbac-race").conversation(),
+                    TestReplicas.sandboxConfig(Map.of()).toLimits(), EgressPolicy.of("builds", List.of(),
+                            List.of("10.20.0.0/16:443")));
+            EgressPolicy changed = EgressPolicy.of("changed", List.of(), List.of("10.30.0.0/16:22"));
+            NetworkPolicy stale = new SandboxNetworkPolicies(TestReplicas.kubernetesConfig(Map.of()).installation(),
+                    null).build(EgressPolicy.of("changed", List.of(), List.of("10.40.0.0/16:22")));
+            harness.client().network().v1().networkPolicies().inNamespace(KubeletHarness.NAMESPACE).resource(stale)
+                    .create();
+            third.open(new SandboxSpec(ReplicasTest.spec("rbac-changed").conversation(), TestReplicas.sandboxConfig(
+                    Map.of()).toLimits(), changed)).await().atMost(WAIT);
             CompletableFuture<Sandbox> one = first.open(raced).subscribeAsCompletionStage();
             CompletableFuture<Sandbox> two = second.open(raced).subscribeAsCompletionStage();
             Sandbox sandbox = one.get();
