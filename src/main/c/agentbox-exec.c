@@ -3,10 +3,12 @@
  *
  *   agentbox-exec init [--cgroup DIR]... [--timeout-ms N] [--log FILE] [--serve-socket PATH] -- CMD...
  *   agentbox-exec run --record DIR [options] -- CMD...
+ *   agentbox-exec exchange PATH1 PATH2
  *
  * "init" starts a sandbox's init inside its cgroups, detached from the server. "run" supervises one
  * exec inside a running sandbox and keeps what it learns in files, so that an exec and its record
- * outlive a server crash. With --serve-socket, init also leaves an exec server behind: it holds the
+ * outlive a server crash. "exchange" swaps two directory entries atomically (a workspace restore's
+ * last step). With --serve-socket, init also leaves an exec server behind: it holds the
  * sandbox's namespaces and forks one "run" supervisor per connection, which saves the JVM a process
  * spawn per exec. The contract (CLI, record files, capture layout, JSON keys, the server's protocol)
  * is docs/exec-helper.md; change the two together.
@@ -51,7 +53,8 @@
 #define REQUEST_MAX (1 << 20)    /* exec server: bytes of arguments in one request */
 #define REQUEST_WAIT_MS 10000    /* exec server: a client sends its request as soon as it connects */
 #define USAGE "usage: agentbox-exec init [--cgroup DIR]... [--timeout-ms N] [--log FILE] [--serve-socket PATH] -- CMD...\n" \
-	      "       agentbox-exec run --record DIR [options] -- CMD...   (see docs/exec-helper.md)\n"
+	      "       agentbox-exec run --record DIR [options] -- CMD...   (see docs/exec-helper.md)\n" \
+	      "       agentbox-exec exchange PATH1 PATH2\n"
 
 /* ------------------------------------------------------------------ utilities */
 
@@ -548,7 +551,7 @@ static void build_filter(struct filter *f)
 /* ------------------------------------------------------------------ run: options and the child */
 
 struct run_opts {
-	const char *record, *cwd, *stdin_path, *exec_cgroup, *oom_file, *pids_file;
+	const char *record, *cwd, *stdin_path, *stdout_path, *exec_cgroup, *oom_file, *pids_file;
 	char **cgroups, **env, **cmd; /* env is NULL-terminated: it is the child's envp */
 	int ncgroups, nenv, seccomp;
 	uint64_t ns_pid, uid, gid, timeout_ms, head, tail, nofile, fsize; /* uid..fsize: UINT64_MAX = unset */
@@ -586,6 +589,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o, char *msg, 
 			o->cwd = v;
 		else if (!strcmp(opt, "--stdin"))
 			o->stdin_path = v;
+		else if (!strcmp(opt, "--stdout"))
+			o->stdout_path = v;
 		else if (!strcmp(opt, "--exec-cgroup"))
 			o->exec_cgroup = v;
 		else if (!strcmp(opt, "--oom-file"))
@@ -1002,6 +1007,10 @@ static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 	if (!o->exec_cgroup && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		FAIL("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	if ((c.in = open(in, O_RDONLY | O_CLOEXEC)) < 0) FAIL("open stdin %s: %s", in, strerror(errno));
+	/* A new file only: never an existing one, never through a symlink. The stdout capture stays empty. */
+	if (o->stdout_path &&
+	    (c.out = open(o->stdout_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		FAIL("open stdout %s: %s", o->stdout_path, strerror(errno));
 	/* The exec server hands us the files it holds; run opens them through /proc. */
 	if (o->ns_pid && s->ns[NS_PID] < 0 && open_namespaces((long)o->ns_pid, s->ns, s->error, sizeof s->error) < 0)
 		return -1;
@@ -1017,9 +1026,10 @@ static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 	}
 	s->oom0 = read_counter(o->oom_file, "oom_kill");
 	s->pids0 = read_counter(o->pids_file, "max");
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
+	out[0] = out[1] = -1;
+	if ((!o->stdout_path && pipe2(out, O_CLOEXEC) < 0) || pipe2(err, O_CLOEXEC) < 0 || pipe2(report, O_CLOEXEC) < 0)
 		FAIL("pipe: %s", strerror(errno));
-	c.out = out[1], c.err = err[1], c.report = report[1];
+	c.out = o->stdout_path ? c.out : out[1], c.err = err[1], c.report = report[1];
 
 	/* setns(CLONE_NEWPID) only affects our future children: join for this one fork, then return to
 	 * our own namespace so that a lingering copy stays out of the sandbox's sight. */
@@ -1038,11 +1048,12 @@ static int start_child(struct supervisor *s, const struct sock_fprog *filter)
 		FAIL("fork: %s", strerror(fork_errno));
 	s->child = pid;
 	s->out.pipe = out[0], s->err.pipe = err[0], s->report = report[0];
-	close(out[1]), close(err[1]), close(report[1]), close(c.in);
+	close(c.out), close(err[1]), close(report[1]), close(c.in);
 	/* A lingering copy must not keep the sandbox's mounts alive after the sandbox ends. */
 	close_fds(s->ns, NNS + 1);
 	if (own_pid_ns >= 0) close(own_pid_ns);
-	if (fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0 || fcntl(report[0], F_SETFL, O_NONBLOCK) < 0)
+	if ((out[0] >= 0 && fcntl(out[0], F_SETFL, O_NONBLOCK) < 0) || fcntl(err[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(report[0], F_SETFL, O_NONBLOCK) < 0)
 		warn("fcntl O_NONBLOCK: %s", strerror(errno));
 	return 0;
 }
@@ -1588,11 +1599,24 @@ static pid_t start_server(const struct init_opts *o, pid_t init_pid, long ns_pid
 	return -1;
 }
 
+/* ------------------------------------------------------------------ exchange */
+
+/* Swaps two directory entries in one step (renameat2 RENAME_EXCHANGE): a reader sees either the old or
+ * the new pair, never a moment without one. Neither path's last component is followed. */
+static int cmd_exchange(int argc, char **argv)
+{
+	if (argc != 2) usage("exchange needs PATH1 PATH2");
+	if (renameat2(AT_FDCWD, argv[0], AT_FDCWD, argv[1], RENAME_EXCHANGE) == 0) return 0;
+	warn("exchange %s %s: %s", argv[0], argv[1], strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	for (int fd = 0; fd < 3; fd++) /* if the caller closed 0-2, our pipes would land there */
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) return 3;
 	if (argc >= 2 && !strcmp(argv[1], "init")) return cmd_init(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "run")) return cmd_run(argc - 2, argv + 2);
-	usage("expected init or run");
+	if (argc >= 2 && !strcmp(argv[1], "exchange")) return cmd_exchange(argc - 2, argv + 2);
+	usage("expected init, run or exchange");
 }

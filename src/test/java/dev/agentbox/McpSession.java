@@ -58,6 +58,12 @@ public final class McpSession implements AutoCloseable {
         }).build().connect());
     }
 
+    /** Connects with exactly this conversation key, for handles the server made (a fork's). */
+    public static McpSession openExact(String key) {
+        return new McpSession(McpAssured.newStreamableClient()
+                .setAdditionalHeaders(m -> MultiMap.caseInsensitiveMultiMap().add(HEADER, key)).build().connect());
+    }
+
     /** Connects without a conversation header: calls fall back to the MCP session. */
     public static McpSession openWithoutKey() {
         String auth = authorization;

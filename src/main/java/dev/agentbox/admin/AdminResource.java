@@ -1,5 +1,6 @@
 package dev.agentbox.admin;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,7 +28,7 @@ import dev.agentbox.conversation.Callers;
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.Conversations;
 import dev.agentbox.sandbox.SandboxBackend;
-import dev.agentbox.sandbox.SandboxException;
+import dev.agentbox.toolcall.ToolFailure;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.ext.web.RoutingContext;
 
@@ -42,6 +43,8 @@ import io.vertx.ext.web.RoutingContext;
 public class AdminResource {
 
     private static final Logger LOG = Logger.getLogger(AdminResource.class);
+    /** How long a deletion may take: stopping the sandbox, then removing its files. */
+    private static final Duration DELETION_TIMEOUT = Duration.ofMinutes(2);
 
     private final Conversations conversations;
     private final SandboxBackend backend;
@@ -104,9 +107,9 @@ public class AdminResource {
         }
         String admin = callers.principal();
         try {
-            conversations.delete(key, "it was deleted by " + admin);
-        } catch (SandboxException e) {
-            return Response.status(503).entity(Map.of("reason", "SANDBOX_UNAVAILABLE", "message", e.getMessage()))
+            conversations.delete(key, true).await().atMost(DELETION_TIMEOUT);
+        } catch (ToolFailure e) {
+            return Response.status(503).entity(Map.of("reason", e.reason().name(), "message", e.getMessage()))
                     .type(MediaType.APPLICATION_JSON).build();
         }
         LOG.infof("Conversation deleted [conversation: %s, owner: %s, by: %s]", key.id(), key.principal(), admin);

@@ -117,7 +117,12 @@ public class ToolResource {
     }
 
     static Response response(ToolOutcome outcome) {
-        Response.ResponseBuilder response = outcome.isError() ? failed(outcome.failure()) : Response.ok();
+        return response(outcome, 200);
+    }
+
+    /** The response to a tool's outcome, with {@code status} for a success. */
+    static Response response(ToolOutcome outcome, int status) {
+        Response.ResponseBuilder response = outcome.isError() ? failed(outcome.failure()) : Response.status(status);
         outcome.notices().forEach(notice -> response.header(NOTICE_HEADER, notice));
         return response.entity(outcome.structured()).type(MediaType.APPLICATION_JSON).build();
     }
@@ -141,9 +146,9 @@ public class ToolResource {
             case NOT_FOUND -> 404;
             case FORBIDDEN -> 403;
             case INPUT_TOO_LARGE -> 413;
-            case NOT_UNIQUE -> 409;
+            case NOT_UNIQUE, ALREADY_EXISTS -> 409;
             case RATE_LIMITED, QUOTA_EXCEEDED -> 429;
-            case SANDBOX_UNAVAILABLE, SANDBOX_LOST -> 503;
+            case SANDBOX_UNAVAILABLE, SANDBOX_LOST, STORE_UNAVAILABLE -> 503;
             case INVALID_ARGUMENT, PATH_OUTSIDE_WORKSPACE, BINARY_FILE -> 400;
             default -> 422;
         };

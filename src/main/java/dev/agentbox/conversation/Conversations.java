@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -48,19 +49,22 @@ public class Conversations {
     private final SandboxConfig config;
     private final Clock clock;
     private final EgressProfiles egressProfiles;
+    private final Instance<ConversationPolicies> policies;
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Map<String, Object> principalLocks = new ConcurrentHashMap<>();
     private final Event<SandboxEvent> events;
     private final Instance<SandboxAdmission> admission;
 
     Conversations(SandboxBackend backend, SandboxConfig config, Clock clock, Event<SandboxEvent> events,
-            Instance<SandboxAdmission> admission, EgressProfiles egressProfiles) {
+            Instance<SandboxAdmission> admission, EgressProfiles egressProfiles,
+            Instance<ConversationPolicies> policies) {
         this.backend = backend;
         this.config = config;
         this.clock = clock;
         this.events = events;
         this.admission = admission;
         this.egressProfiles = egressProfiles;
+        this.policies = policies;
     }
 
     /**
@@ -83,6 +87,58 @@ public class Conversations {
         Entry entry = entries.computeIfAbsent(key.id(), id -> new Entry(key));
         entry.claim(policy);
         return entry::unclaim;
+    }
+
+    /**
+     * @return the conversation's policy: the one recorded for it (a fork's), else the server's default; its egress is
+     *         the profile the conversation's calls chose last, if any
+     */
+    public ConversationPolicy policy(ConversationKey key) {
+        ConversationPolicy policy = null;
+        if (policies.isResolvable()) {
+            policy = policies.get().recorded(key).orElse(null);
+        }
+        if (policy == null) {
+            policy = ConversationPolicy.of(config.toLimits(), egressProfiles.defaultPolicy().profile());
+        }
+        Entry entry = entries.get(key.id());
+        EgressPolicy chosen = entry == null ? null : entry.chosenEgress();
+        return chosen == null ? policy : policy.withEgress(chosen.profile());
+    }
+
+    /**
+     * Runs work on a conversation's workspace while no sandbox of it runs. Its sandbox, if it has one, is stopped
+     * first (its processes are killed, jobs included); calls that arrive meanwhile wait, and get a new sandbox once the
+     * work is done. For work that changes the workspace under a sandbox's feet: a restore, a deletion.
+     *
+     * @param notice what the conversation's next call should be told afterwards, or {@code null}
+     * @param work what to do once no sandbox runs
+     * @return the work's result; {@code SANDBOX_UNAVAILABLE} when such work already runs for the conversation
+     */
+    public <T> Uni<T> exclusive(ConversationKey key, String notice, Supplier<Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> {
+            Entry entry = entries.computeIfAbsent(key.id(), id -> new Entry(key));
+            CompletableFuture<Void> released = new CompletableFuture<>();
+            CompletableFuture<Sandbox> previous = entry.close(released);
+            Uni<Void> stopped = previous == null ? Uni.createFrom().voidItem()
+                    : Uni.createFrom().completionStage(previous).onFailure().recoverWithNull()
+                            .flatMap(sandbox -> sandbox == null ? Uni.createFrom().voidItem()
+                                    : sandbox.destroy().invoke(() -> fire(SandboxEvent.Kind.STOPPED, key,
+                                            sandbox.id(), "its workspace is restored or deleted", null)));
+            return stopped.flatMap(ignored -> work.get())
+                    .onFailure(SandboxException.class).transform(Conversations::toToolFailure)
+                    .onTermination().invoke((result, failure, cancelled) -> entry.reopen(released,
+                            failure == null && !cancelled ? notice : null));
+        });
+    }
+
+    /**
+     * Deletes a conversation: stops its sandbox, then removes its job records, shell state and runtime files, and
+     * with {@code workspace} its workspace and everything else. A later call with the same key starts afresh.
+     */
+    public Uni<Void> delete(ConversationKey key, boolean workspace) {
+        return exclusive(key, null, () -> backend.provider().delete(key, workspace))
+                .invoke(() -> entries.computeIfPresent(key.id(), (id, entry) -> entry.isVacant() ? null : entry));
     }
 
     /**
@@ -111,10 +167,10 @@ public class Conversations {
     public Uni<SandboxInfo> info(ConversationKey key) {
         return withSandbox(key, sandbox -> {
             SandboxProvider provider = backend.provider();
-            SandboxConfig.LimitsConfig limits = config.limits();
+            ConversationPolicy policy = policy(key);
             return Uni.createFrom().item(new SandboxInfo(key.key(), key.id(), key.principal(), provider.name(),
-                    sandbox.id(), "/workspace", provider.isolation(), limits.memory().asLongValue(), limits.pids(),
-                    limits.cpus(), sandbox.egress().profile(), sandbox.egress().rules(),
+                    sandbox.id(), "/workspace", provider.isolation(), policy.memoryBytes(), policy.pids(),
+                    policy.cpuMillis() / 1000.0, sandbox.egress().profile(), sandbox.egress().rules(),
                     config.idleTimeout().toSeconds()));
         });
     }
@@ -151,21 +207,6 @@ public class Conversations {
      */
     public List<Served> served() {
         return entries.values().stream().map(Entry::served).toList();
-    }
-
-    /**
-     * Stops the conversation's sandbox (calls in flight or not) and forgets the conversation in this process; the
-     * backend then removes its workspace and records.
-     *
-     * @param reason why, for the log, the audit and the notice
-     */
-    public void delete(ConversationKey key, String reason) {
-        Entry entry = entries.remove(key.id());
-        Sandbox sandbox = entry == null ? null : entry.current();
-        if (sandbox != null && entry.take(sandbox, reason, clock.instant())) {
-            stopped(entry.key, sandbox, reason);
-        }
-        backend.provider().delete(key);
     }
 
     /**
@@ -322,6 +363,8 @@ public class Conversations {
         private int inFlight;
         private Instant lastActivity;
         private String notice;
+        /** Not done while exclusive work runs on the workspace. */
+        private CompletableFuture<Void> exclusive;
 
         Entry(ConversationKey key) {
             this.key = key;
@@ -331,6 +374,7 @@ public class Conversations {
         synchronized CompletableFuture<Sandbox> begin() {
             Sandbox running = current();
             boolean starts = (running == null || !running.isAlive()) && (sandbox == null || sandbox.isDone());
+            EgressPolicy egress = starts ? nextEgress() : null;
             if (starts && !holdsSandbox) {
                 admit(key);
                 holdsSandbox = true;
@@ -346,10 +390,11 @@ public class Conversations {
             }
             if (starts) {
                 startedAt = clock.instant();
-                sandboxEgress = chosenEgress != null ? chosenEgress : egressProfiles.defaultPolicy();
+                sandboxEgress = egress;
                 long opening = System.nanoTime();
-                CompletableFuture<Sandbox> opened = backend.provider()
-                        .open(new SandboxSpec(key, config.toLimits(), sandboxEgress)).subscribeAsCompletionStage();
+                CompletableFuture<Sandbox> opened = exclusive != null && !exclusive.isDone()
+                        ? exclusive.thenCompose(ignored -> open(egress))
+                        : open(egress);
                 sandbox = opened;
                 opened.whenComplete((created, failure) -> {
                     Duration took = Duration.ofNanos(System.nanoTime() - opening);
@@ -366,6 +411,27 @@ public class Conversations {
                 });
             }
             return sandbox;
+        }
+
+        /** The limits are read when the sandbox starts, after any exclusive work that records them. */
+        private CompletableFuture<Sandbox> open(EgressPolicy egress) {
+            return backend.provider().open(new SandboxSpec(key, policy(key).limits(), egress))
+                    .subscribeAsCompletionStage();
+        }
+
+        /** The egress of a new sandbox: what calls chose last, else the conversation's recorded profile. */
+        private EgressPolicy nextEgress() {
+            if (chosenEgress != null) {
+                return chosenEgress;
+            }
+            String recorded = policy(key).egress();
+            EgressPolicy fallback = egressProfiles.defaultPolicy();
+            return recorded == null || recorded.equals(fallback.profile()) ? fallback
+                    : egressProfiles.choose(key.principal(), recorded);
+        }
+
+        synchronized EgressPolicy chosenEgress() {
+            return chosenEgress;
         }
 
         synchronized Served served() {
@@ -393,6 +459,39 @@ public class Conversations {
 
         synchronized void unclaim() {
             egressClaims--;
+        }
+
+        /**
+         * Starts exclusive work: detaches the sandbox (the caller destroys it) and makes calls wait for
+         * {@code released}.
+         *
+         * @return the sandbox, possibly still starting, or {@code null}
+         */
+        synchronized CompletableFuture<Sandbox> close(CompletableFuture<Void> released) {
+            if (exclusive != null && !exclusive.isDone()) {
+                throw new ToolFailure(Reason.SANDBOX_UNAVAILABLE, "Another restore or deletion of this "
+                        + "conversation is in progress; try again when it has finished.");
+            }
+            exclusive = released;
+            CompletableFuture<Sandbox> previous = sandbox;
+            sandbox = null;
+            holdsSandbox = false;
+            return previous;
+        }
+
+        /** Ends exclusive work: waiting calls go on. */
+        void reopen(CompletableFuture<Void> released, String message) {
+            synchronized (this) {
+                if (message != null) {
+                    notice = message;
+                }
+            }
+            released.complete(null);
+        }
+
+        /** @return whether nothing of the conversation is running, starting or waiting here */
+        synchronized boolean isVacant() {
+            return sandbox == null && inFlight == 0 && (exclusive == null || exclusive.isDone());
         }
 
         synchronized void end() {

@@ -71,6 +71,24 @@ public interface Sandbox {
     boolean isAlive();
 
     /**
+     * Writes a tar archive of workspace paths to a file of the server, past the bounded output capture that
+     * {@link #start} applies (a workspace does not fit in it). The archiver runs inside the sandbox as its user (see
+     * {@link ArchiveScripts} for the programs and the format), so it reads exactly what the sandbox can read: symlinks
+     * are stored, never followed, and nothing of the host can end up in the archive. Files that change while they are
+     * read are archived as they were at some moment during the read and reported as warnings.
+     * <p>
+     * A backend without this ability fails with {@link WorkspaceTransferException.Kind#UNSUPPORTED}.
+     *
+     * @param request the paths, the target file, the size limit and the timeout
+     * @return the archive's size and warnings; fails with {@link WorkspaceTransferException} for a reason the caller
+     *         can name, or {@link SandboxException} when the sandbox is lost meanwhile
+     */
+    default Uni<ArchiveResult> archive(ArchiveRequest request) {
+        return Uni.createFrom().failure(new WorkspaceTransferException(WorkspaceTransferException.Kind.UNSUPPORTED,
+                "This sandbox backend cannot archive workspaces."));
+    }
+
+    /**
      * Stops every process of the sandbox and releases what it holds on the host. The workspace stays.
      *
      * @return a {@code Uni} that completes when nothing of the sandbox is left running

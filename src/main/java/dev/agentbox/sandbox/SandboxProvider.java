@@ -1,5 +1,6 @@
 package dev.agentbox.sandbox;
 
+import dev.agentbox.conversation.ConversationKey;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -51,17 +52,45 @@ public interface SandboxProvider {
     /**
      * @return every conversation the backend keeps anything of (a workspace, records), running or not
      */
-    default java.util.List<dev.agentbox.conversation.ConversationKey> conversations() {
+    default java.util.List<ConversationKey> conversations() {
         return java.util.List.of();
     }
 
     /**
-     * Removes what the backend keeps of a conversation whose sandbox has been stopped: its workspace, home directory
-     * and records. Backends that keep nothing do nothing.
+     * Replaces workspace paths of a conversation with the content of an archive, atomically: when it fails, or the
+     * server dies while it runs, the workspace is exactly as it was; when it succeeds, the whole change appears at
+     * once. The conversation must have no running sandbox (the caller stops it first and starts none until this
+     * completes), since a running sandbox keeps seeing the workspace it started on. A conversation that does not exist
+     * yet is created with an empty workspace first.
+     * <p>
+     * Extraction runs as the conversation's user in a place that sees nothing but the new workspace (and, for a
+     * partial restore, the old one read-only), so a hostile archive cannot write outside it; restored files belong to
+     * the conversation's user and keep their permissions (without setuid and setgid) and their symlinks.
+     * <p>
+     * A backend without this ability fails with {@link WorkspaceTransferException.Kind#UNSUPPORTED}.
+     *
+     * @param spec the conversation and the limits the extraction runs under
+     * @param request the archive and the paths it replaces
+     * @return completes when the new workspace is in place; fails with {@link WorkspaceTransferException} or
+     *         {@link SandboxException}
+     */
+    default Uni<Void> restore(SandboxSpec spec, RestoreRequest request) {
+        return Uni.createFrom().failure(new WorkspaceTransferException(WorkspaceTransferException.Kind.UNSUPPORTED,
+                "This sandbox backend cannot restore workspaces."));
+    }
+
+    /**
+     * Deletes what the backend keeps of a conversation: its job records, its shell state and its runtime files, and,
+     * with {@code workspace}, its workspace, its home directory and every other trace of it (a later call with the
+     * same key starts from nothing). The conversation must have no running sandbox (the caller stops it first).
+     * Deleting a conversation that does not exist does nothing.
      *
      * @param conversation the conversation
-     * @throws SandboxException when it cannot be removed
+     * @param workspace whether its files go too
+     * @return completes when it is gone
      */
-    default void delete(dev.agentbox.conversation.ConversationKey conversation) {
+    default Uni<Void> delete(ConversationKey conversation, boolean workspace) {
+        return Uni.createFrom().failure(new WorkspaceTransferException(WorkspaceTransferException.Kind.UNSUPPORTED,
+                "This sandbox backend cannot delete conversations."));
     }
 }

@@ -37,8 +37,22 @@ public enum Reason {
     INVALID_ARGUMENT,
     /** The file is binary; text tools refuse it. */
     BINARY_FILE,
+    /** Something of that name exists already (a checkpoint name is taken). */
+    ALREADY_EXISTS,
+    /** A stored checkpoint does not match its checksum or size: it was damaged on disk and is not restored. */
+    CHECKPOINT_CORRUPTED,
     /** The caller made more calls than its rate allows, or too many run at once; the details say when to retry. */
     RATE_LIMITED,
-    /** The caller holds as many sandboxes or running jobs as its quota allows. */
-    QUOTA_EXCEEDED
+    /**
+     * The caller holds as many sandboxes or running jobs as its quota allows, or its checkpoints would outgrow its
+     * storage quota.
+     */
+    QUOTA_EXCEEDED,
+    /** The checkpoint store cannot be read or written (missing, read-only, broken). */
+    STORE_UNAVAILABLE,
+    /**
+     * Archiving or extracting workspace files failed for a reason the message names (for example a file the
+     * sandbox's user cannot read).
+     */
+    ARCHIVE_FAILED
 }

@@ -61,6 +61,16 @@ public final class ToolArgs {
         return value == null ? null : ((Number) value).longValue();
     }
 
+    /** @return the array-of-strings argument, or an empty list when absent */
+    public List<String> strings(String name) {
+        Object value = values.get(name);
+        List<String> strings = new java.util.ArrayList<>();
+        if (value != null) {
+            ((Iterable<?>) value).forEach(item -> strings.add((String) item));
+        }
+        return List.copyOf(strings);
+    }
+
     /** @return the boolean argument, or {@code fallback} when absent */
     public boolean flag(String name, boolean fallback) {
         Object value = values.get(name);
@@ -68,6 +78,18 @@ public final class ToolArgs {
     }
 
     private static boolean fits(Class<?> type, Object value) {
+        if (type == List.class) {
+            // JSON arrays arrive as lists (REST) or as Vert.x JSON arrays (MCP); both are iterable.
+            if (!(value instanceof Iterable<?> items)) {
+                return false;
+            }
+            for (Object item : items) {
+                if (!(item instanceof String)) {
+                    return false;
+                }
+            }
+            return true;
+        }
         if (type == Long.class) {
             return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
                     || value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
@@ -98,7 +120,10 @@ public final class ToolArgs {
     }
 
     private static String article(String jsonType) {
-        return (jsonType.startsWith("i") ? "an " : "a ") + jsonType;
+        if (jsonType.equals("array")) {
+            return "an array of strings";
+        }
+        return (jsonType.startsWith("i") || jsonType.startsWith("a") ? "an " : "a ") + jsonType;
     }
 
     private static String describe(Object value) {
@@ -107,7 +132,8 @@ public final class ToolArgs {
                 : value instanceof Boolean ? "a boolean"
                         : value instanceof Number ? "the number " + value
                                 : value instanceof Map ? "an object"
-                                        : value instanceof List ? "an array" : value.getClass().getSimpleName();
+                                        : value instanceof Iterable ? "an array"
+                                                : value.getClass().getSimpleName();
         return type;
     }
 }

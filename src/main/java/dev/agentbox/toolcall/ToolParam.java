@@ -4,7 +4,8 @@ package dev.agentbox.toolcall;
  * One argument of a tool.
  *
  * @param name the wire name, snake_case
- * @param type {@code String.class}, {@code Integer.class}, {@code Long.class} or {@code Boolean.class}
+ * @param type {@code String.class}, {@code Integer.class}, {@code Long.class}, {@code Boolean.class}, or
+ *        {@code List.class} for an array of strings
  * @param required whether calls must give it
  * @param description what it means, its default and its limits
  */
@@ -24,6 +25,9 @@ public record ToolParam(String name, Class<?> type, boolean required, String des
     public String jsonType() {
         if (type == Integer.class || type == Long.class) {
             return "integer";
+        }
+        if (type == java.util.List.class) {
+            return "array";
         }
         return type == Boolean.class ? "boolean" : "string";
     }

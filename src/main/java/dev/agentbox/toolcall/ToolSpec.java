@@ -43,7 +43,10 @@ public record ToolSpec(String name, String title, String description, List<ToolP
         java.util.Map<String, Object> properties = new java.util.LinkedHashMap<>();
         List<String> required = new java.util.ArrayList<>();
         for (ToolParam param : params) {
-            properties.put(param.name(), java.util.Map.of("type", param.jsonType(), "description", param.description()));
+            properties.put(param.name(), param.type() == List.class
+                    ? java.util.Map.of("type", "array", "items", java.util.Map.of("type", "string"), "description",
+                            param.description())
+                    : java.util.Map.of("type", param.jsonType(), "description", param.description()));
             if (param.required()) {
                 required.add(param.name());
             }

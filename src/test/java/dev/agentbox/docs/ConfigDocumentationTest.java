@@ -28,7 +28,6 @@ public class ConfigDocumentationTest {
             "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(default\\s+)?((?:Map<String,\\s*)?[\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
             Pattern.DOTALL);
     private static final Pattern DEFAULT = Pattern.compile("@WithDefault\\(\"([^\"]*)\"\\)");
-    private static final Pattern MAP_GROUP = Pattern.compile("Map<String,\\s*(\\w+)>\\s+(\\w+)\\(\\)\\s*;");
 
     /** One documented option. */
     public record Option(String key, String defaultValue, String description) {
@@ -75,14 +74,6 @@ public class ConfigDocumentationTest {
      */
     private static void collect(String prefix, String body, String source, List<Option> options) {
         String own = withoutNestedInterfaces(body);
-        // A map of groups (for example API keys by name) documents its entries' members under "<name>".
-        Matcher map = MAP_GROUP.matcher(own);
-        while (map.find()) {
-            String nested = nestedInterface(source, map.group(1));
-            if (nested != null) {
-                collect(prefix + "." + kebab(map.group(2)) + ".\"<name>\"", nested, source, options);
-            }
-        }
         Matcher member = MEMBER.matcher(own);
         while (member.find()) {
             String type = member.group(4);

@@ -38,13 +38,26 @@ final class ServerProcess implements AutoCloseable {
             this.port = socket.getLocalPort();
         }
         this.extraArgs = new ArrayList<>(List.of("-Dagentbox.local.cgroup-parent=" + cgroupParent));
+        String uidBase = System.getProperty("agentbox.test.uid-base");
+        if (uidBase != null) {
+            // Parallel test runs of several checkouts must not hand out the same user ids.
+            this.extraArgs.add("-Dagentbox.local.uid-base=" + uidBase);
+        }
         this.extraArgs.addAll(List.of(extraArgs));
     }
 
-    /** Runs the server under a launcher command, for example {@code setpriv} to drop root. */
+    /**
+     * Runs the server under a launcher command that ends by exec'ing its arguments, for example {@code setpriv} to
+     * drop root or {@code unshare} into a mount namespace of its own; {@link #pid()} is then still the server's.
+     */
     ServerProcess launchedWith(String... command) {
         launcher.addAll(List.of(command));
         return this;
+    }
+
+    /** @return the server's process id */
+    long pid() {
+        return process.pid();
     }
 
     /** Starts the server and waits until it is ready. */

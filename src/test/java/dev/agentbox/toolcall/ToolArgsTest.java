@@ -30,6 +30,19 @@ class ToolArgsTest {
     }
 
     @Test
+    void anArrayOfStringsIsReadAsAListAndAnythingElseIsRefused() {
+        List<ToolParam> params = List.of(ToolParam.optional("paths", List.class, "Paths."));
+
+        assertThat(ToolArgs.check("persist", params, Map.of("paths", List.of("a", "b"))).strings("paths"))
+                .containsExactly("a", "b");
+        assertThat(ToolArgs.check("persist", params, Map.of()).strings("paths")).isEmpty();
+        assertThatThrownBy(() -> ToolArgs.check("persist", params, Map.of("paths", "a")))
+                .hasMessage("Argument 'paths' must be an array of strings, not the string 'a'.");
+        assertThatThrownBy(() -> ToolArgs.check("persist", params, Map.of("paths", List.of("a", 1))))
+                .hasMessage("Argument 'paths' must be an array of strings, not an array.");
+    }
+
+    @Test
     void missingUnknownAndMistypedArgumentsAreNamed() {
         assertThatThrownBy(() -> ToolArgs.check("bash", PARAMS, Map.of())).isInstanceOf(ToolFailure.class)
                 .hasMessage("Missing required argument 'command' for bash: c");

@@ -12,6 +12,9 @@ import java.nio.file.Path;
  */
 record ConversationFiles(Path root, Path runtime) {
 
+    /** Names the directories of workspace transfers, below a conversation's directories. */
+    static final String TRANSFER_PREFIX = "transfer-";
+
     /** Bound at {@code /workspace}: the agent's files. */
     Path workspace() {
         return root.resolve("workspace");
@@ -40,6 +43,16 @@ record ConversationFiles(Path root, Path runtime) {
     /** The running sandbox's own files: passwd and group, the init log, the record used to find it again. */
     Path sandbox() {
         return root.resolve("sandbox");
+    }
+
+    /**
+     * The files of one workspace transfer (a restore): its own sandbox directory and exec records, and a new
+     * workspace that replaces {@link #workspace()} when the transfer succeeds. Below the conversation's directories,
+     * so that the new workspace is on the workspace's file system and a crash leaves nothing outside them.
+     */
+    ConversationFiles transfer(String transferId) {
+        return new ConversationFiles(root.resolve(TRANSFER_PREFIX + transferId),
+                runtime.resolve(TRANSFER_PREFIX + transferId));
     }
 
     /** Who owns the conversation and which host user id it runs as. */

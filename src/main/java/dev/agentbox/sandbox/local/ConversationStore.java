@@ -101,6 +101,20 @@ final class ConversationStore {
     }
 
     /**
+     * Removes a conversation's directories and frees its user id. Its sandbox must be gone: nothing of its user may
+     * run any more, since the id goes to the next new conversation.
+     *
+     * @param meta its record, or {@code null} when it could not be read (the user id then stays taken)
+     */
+    synchronized void delete(ConversationFiles files, Meta meta) throws IOException {
+        HostTrees.delete(files.runtime());
+        HostTrees.delete(files.root());
+        if (meta != null && meta.uid() >= uidBase && meta.uid() < uidBase + uidCount) {
+            usedUids.clear(meta.uid() - uidBase);
+        }
+    }
+
+    /**
      * @return every conversation directory with a record
      */
     List<ConversationFiles> all() throws java.io.UncheckedIOException {
@@ -121,32 +135,6 @@ final class ConversationStore {
         } catch (IOException e) {
             LOG.warnf("Unreadable conversation record skipped [file: %s, cause: %s]", files.meta(), e.getMessage());
             return null;
-        }
-    }
-
-    /**
-     * Removes a conversation's directories (durable and runtime) and frees its user id. Its sandbox must be stopped.
-     */
-    synchronized void delete(String conversationId) throws IOException {
-        ConversationFiles files = files(conversationId);
-        Meta meta = Files.exists(files.meta()) ? meta(files) : null;
-        deleteTree(files.runtime());
-        deleteTree(files.root());
-        if (meta != null && meta.uid() >= uidBase && meta.uid() < uidBase + uidCount) {
-            usedUids.clear(meta.uid() - uidBase);
-        }
-        LOG.debugf("Conversation directory deleted [conversation: %s]", conversationId);
-    }
-
-    /** Deletes a tree without following symbolic links (an agent's link to the host is removed, never its target). */
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

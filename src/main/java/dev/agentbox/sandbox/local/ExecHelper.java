@@ -48,6 +48,28 @@ final class ExecHelper {
         return target;
     }
 
+    /**
+     * Swaps two directory entries in one step (the helper's {@code exchange}): whoever looks sees either the old pair
+     * or the new one, also after a crash.
+     *
+     * @throws IOException when the swap did not happen
+     */
+    static void exchange(Path helper, Path first, Path second) throws IOException {
+        Process process = new ProcessBuilder(helper.toString(), "exchange", first.toString(), second.toString())
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .start();
+        String output = new String(process.getInputStream().readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new IOException(output.isBlank() ? "exchange did not finish" : output.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("exchange interrupted", e);
+        }
+    }
+
     private static String shortHash(byte[] data) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(data);

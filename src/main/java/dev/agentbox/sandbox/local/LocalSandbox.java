@@ -30,11 +30,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.egress.EgressPolicy;
 import dev.agentbox.egress.local.LocalEgress;
+import dev.agentbox.sandbox.ArchiveRequest;
+import dev.agentbox.sandbox.ArchiveResult;
+import dev.agentbox.sandbox.ArchiveScripts;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecRequest;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxSpec;
+import dev.agentbox.sandbox.WorkspaceTransferException;
 import dev.agentbox.sandbox.records.ExecRecord;
 import io.smallrye.mutiny.Uni;
 
@@ -49,6 +53,8 @@ final class LocalSandbox implements Sandbox {
     private static final char[] ID_CHARS = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
     private static final Pattern EXEC_ID = Pattern.compile("[a-z2-9]{12}");
     private static final String EXEC_FILE = "exec.json";
+    /** Bytes of stderr kept per end for a transfer: tar's complaints, never the data. */
+    static final int TRANSFER_CAPTURE = 16 * 1024;
 
     private final SandboxRecord record;
     private final ConversationFiles files;
@@ -102,10 +108,36 @@ final class LocalSandbox implements Sandbox {
 
     @Override
     public Uni<ExecHandle> start(ExecRequest request) {
-        return Uni.createFrom().<ExecHandle> item(() -> startNow(request)).runSubscriptionOn(executor);
+        return Uni.createFrom().<ExecHandle> item(() -> startNow(request, null, null, limits.fileSizeBytes()))
+                .runSubscriptionOn(executor);
     }
 
-    private LocalExec startNow(ExecRequest request) {
+    @Override
+    public Uni<ArchiveResult> archive(ArchiveRequest request) {
+        ExecRequest exec = new ExecRequest(ArchiveScripts.argv(ArchiveScripts.ARCHIVE, request.paths()), null,
+                SandboxLayout.WORKSPACE, Map.of(), request.timeout(), TRANSFER_CAPTURE, TRANSFER_CAPTURE,
+                Map.of("kind", "archive"));
+        return Uni.createFrom().item(() -> startNow(exec, null, request.target(), request.maxBytes()))
+                .runSubscriptionOn(executor)
+                .flatMap(handle -> handle.completion().eventually(handle::discard))
+                .map(result -> {
+                    List<String> warnings = ArchiveScripts.archiveOutcome(result, request.maxBytes());
+                    try {
+                        return new ArchiveResult(Files.size(request.target()), warnings);
+                    } catch (IOException e) {
+                        throw new WorkspaceTransferException(WorkspaceTransferException.Kind.FAILED,
+                                "The archive cannot be read back: " + e.getMessage());
+                    }
+                });
+    }
+
+    /**
+     * @param stdin a file of the server to feed to the command's standard input instead of the request's bytes, or
+     *        {@code null}; opened by the helper before it enters the sandbox
+     * @param stdout a new file for the command's standard output instead of the bounded capture, or {@code null}
+     * @param fileSizeLimit the largest file the command may write
+     */
+    LocalExec startNow(ExecRequest request, Path stdin, Path stdout, long fileSizeLimit) {
         if (!isAlive()) {
             throw SandboxException.lost("The sandbox's init process is gone");
         }
@@ -122,7 +154,8 @@ final class LocalSandbox implements Sandbox {
             if (request.stdin().length > 0) {
                 Files.write(recordDir.resolve("stdin"), request.stdin());
             }
-            CompletableFuture<?> done = launch(recordDir, runArguments(execId, recordDir, request));
+            CompletableFuture<?> done = launch(recordDir, runArguments(execId, recordDir, request, stdin, stdout,
+                    fileSizeLimit));
             LocalExec exec = new LocalExec(execRecord, recordFiles, this, exitRecords, done, executor);
             running.put(execId, exec);
             done.whenComplete((ignored, failure) -> running.remove(execId));
@@ -157,12 +190,16 @@ final class LocalSandbox implements Sandbox {
     }
 
     /** The options of the helper's {@code run}, without {@code --ns-pid}: what the sandbox gives every exec. */
-    private List<String> runArguments(String execId, Path recordDir, ExecRequest request) {
+    private List<String> runArguments(String execId, Path recordDir, ExecRequest request, Path stdin, Path stdout,
+            long fileSizeLimit) {
         List<String> cmd = new ArrayList<>(List.of("--record", recordDir.toString(), "--uid",
                 Integer.toString(record.uid()), "--gid", Integer.toString(record.uid()), "--cwd", request.cwd(),
                 "--seccomp", "--nofile", Integer.toString(limits.openFiles()), "--fsize",
-                Long.toString(limits.fileSizeBytes()), "--capture",
+                Long.toString(fileSizeLimit), "--capture",
                 request.captureHead() + ":" + request.captureTail()));
+        if (stdout != null) {
+            cmd.addAll(List.of("--stdout", stdout.toString()));
+        }
         if (cgroups != null) {
             for (Path dir : cgroups.limits()) {
                 cmd.addAll(List.of("--cgroup", dir.toString()));
@@ -175,6 +212,8 @@ final class LocalSandbox implements Sandbox {
         }
         if (request.stdin().length > 0) {
             cmd.addAll(List.of("--stdin", recordDir.resolve("stdin").toString()));
+        } else if (stdin != null) {
+            cmd.addAll(List.of("--stdin", stdin.toString()));
         }
         Map<String, String> env = new LinkedHashMap<>();
         for (String entry : SandboxLayout.baseEnvironment()) {

@@ -27,6 +27,7 @@ import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.egress.local.LocalEgress;
 import dev.agentbox.egress.local.NetworkAttachment;
 import dev.agentbox.sandbox.Isolation;
+import dev.agentbox.sandbox.RestoreRequest;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxProvider;
@@ -68,6 +69,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             false, false, List.of(), "unknown", List.of("the local backend has not started"));
     private volatile String unavailableReason = "the local backend has not started";
     private volatile SandboxSpec.Limits limits;
+    private volatile WorkspaceTransfers transfers;
     private final Set<LocalSandbox> live = ConcurrentHashMap.newKeySet();
 
     LocalSandboxProvider(LocalConfig config, ObjectMapper json, LocalEgress egress) {
@@ -119,6 +121,8 @@ public class LocalSandboxProvider implements SandboxProvider {
                     LOG.infof("Cgroups of stopped sandboxes removed [count: %d]", stale);
                 }
             }
+            transfers = new WorkspaceTransfers(this, store, config, helper, executor);
+            transfers.removeLeftovers();
             isolation = probe(limits);
             unavailableReason = refusal(isolation);
             if (unavailableReason == null) {
@@ -213,19 +217,32 @@ public class LocalSandboxProvider implements SandboxProvider {
     }
 
     @Override
-    public void delete(ConversationKey conversation) {
-        if (store == null) {
-            return;
+    public Uni<Void> restore(SandboxSpec spec, RestoreRequest request) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can run here: " + reason, null));
         }
-        String id = conversation.id();
-        if (live.stream().anyMatch(s -> s.isAlive() && s.conversationId().equals(id))) {
-            throw SandboxException.unavailable("The conversation's sandbox is still running", null);
+        return Uni.createFrom().<Void> item(() -> {
+            transfers.restore(spec, request);
+            return null;
+        }).runSubscriptionOn(executor);
+    }
+
+    @Override
+    public Uni<Void> delete(ConversationKey conversation, boolean workspace) {
+        if (transfers == null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("The local backend has not started", null));
         }
-        try {
-            store.delete(id);
-        } catch (IOException e) {
-            throw SandboxException.unavailable("Cannot delete the conversation's files: " + e.getMessage(), e);
-        }
+        return Uni.createFrom().<Void> item(() -> {
+            transfers.delete(conversation, workspace);
+            live.removeIf(s -> !s.isAlive());
+            return null;
+        }).runSubscriptionOn(executor);
+    }
+
+    /** @return the limits sandboxes get by default, for sandboxes found again without a spec */
+    SandboxSpec.Limits limits() {
+        return limits;
     }
 
     /** Moves the records of ended execs to durable storage, and forgets sandboxes that are gone. */
@@ -270,8 +287,24 @@ public class LocalSandboxProvider implements SandboxProvider {
     }
 
     private LocalSandbox create(SandboxSpec spec, ConversationStore.Meta meta) {
-        long started = System.nanoTime();
         ConversationFiles files = store.files(spec.conversation().id());
+        try {
+            return startSandbox(spec, meta, files, SandboxLayout.initCommand(config.bwrap(), files,
+                    config.tmpSize().asLongValue()), true);
+        } catch (IOException e) {
+            throw SandboxException.unavailable("Cannot create a sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts a sandbox for a conversation on the given files and layout.
+     *
+     * @param ownSandbox whether it is the conversation's sandbox (recorded where a restarted server looks, and kept
+     *        track of) rather than a short-lived transfer sandbox
+     */
+    LocalSandbox startSandbox(SandboxSpec spec, ConversationStore.Meta meta, ConversationFiles files,
+            List<String> initCommand, boolean ownSandbox) {
+        long started = System.nanoTime();
         String sandboxId = spec.conversation().id().substring(0, 12) + "-" + Long.toString(System.nanoTime(), 36);
         if (spec.egress().allowsAny() && egress.unavailableReason() != null) {
             throw SandboxException.unavailable("This conversation's egress profile '" + spec.egress().profile()
@@ -286,7 +319,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             SandboxLayout.writeAccounts(files, meta.uid());
             store.prepareRuntime(files, meta.uid());
             Path socket = execSocket(sandboxId);
-            init = runInit(files, sandboxCgroups, socket);
+            init = runInit(files, sandboxCgroups, socket, initCommand);
             long nsPid = init.path("nsPid").asLong();
             NetworkAttachment network = spec.egress().allowsAny()
                     ? egress.attach(spec.conversation().id(), sandboxId, nsPid, spec.egress())
@@ -296,10 +329,16 @@ public class LocalSandboxProvider implements SandboxProvider {
                     init.hasNonNull("servePid") ? socket.toString() : null,
                     spec.egress().allowsAny() ? spec.egress().rules() : null, network);
             writeRecord(files, record);
-            LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
-                    sandboxId, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             LocalSandbox sandbox = sandboxFor(record, files, spec.limits());
-            live.add(sandbox);
+            if (ownSandbox) {
+                LOG.infof("Sandbox created [conversation: %s, sandbox: %s, took: %d ms]", spec.conversation().id(),
+                        sandboxId, took);
+                live.add(sandbox);
+            } else {
+                LOG.debugf("Transfer sandbox created [conversation: %s, sandbox: %s, took: %d ms]",
+                        spec.conversation().id(), sandboxId, took);
+            }
             return sandbox;
         } catch (IOException | RuntimeException e) {
             if (init != null) {
@@ -331,8 +370,8 @@ public class LocalSandboxProvider implements SandboxProvider {
         return dir.resolve(sandboxId + ".sock");
     }
 
-    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups, Path socket)
-            throws IOException {
+    private JsonNode runInit(ConversationFiles files, Cgroups.Sandbox sandboxCgroups, Path socket,
+            List<String> initCommand) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(helper.toString(), "init", "--timeout-ms", "10000", "--log",
                 files.sandbox().resolve("init.log").toString(), "--serve-socket", socket.toString()));
         if (sandboxCgroups != null) {
@@ -341,7 +380,7 @@ public class LocalSandboxProvider implements SandboxProvider {
             }
         }
         cmd.add("--");
-        cmd.addAll(SandboxLayout.initCommand(config.bwrap(), files, config.tmpSize().asLongValue()));
+        cmd.addAll(initCommand);
         Process process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null")
                 .toFile())).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String out;
@@ -361,7 +400,7 @@ public class LocalSandboxProvider implements SandboxProvider {
         return result;
     }
 
-    private LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
+    LocalSandbox sandboxFor(SandboxRecord record, ConversationFiles files, SandboxSpec.Limits limits) {
         Cgroups.Sandbox sandboxCgroups = record.cgroups() && cgroups != null ? cgroups.sandbox(record.id()) : null;
         return new LocalSandbox(record, files, sandboxCgroups, limits, helper, executor, exitRecords, json, watcher,
                 execServer, egress);
@@ -390,7 +429,7 @@ public class LocalSandboxProvider implements SandboxProvider {
         }
     }
 
-    private SandboxRecord readRecord(ConversationFiles files) {
+    SandboxRecord readRecord(ConversationFiles files) {
         Path file = files.sandbox().resolve(RECORD_FILE);
         if (!Files.exists(file)) {
             return null;

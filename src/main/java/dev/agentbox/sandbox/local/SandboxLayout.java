@@ -18,6 +18,8 @@ final class SandboxLayout {
     static final String HOME = "/home/agent";
     static final String SHELL_STATE = "/run/agentbox";
     static final String USER = "agent";
+    /** Where a transfer sandbox sees the current workspace, read-only. */
+    static final String SOURCE = "/source";
 
     /** Top-level directories that merged-/usr systems make symlinks into /usr, and older systems keep as is. */
     private static final List<String> SYSTEM_DIRS = List.of("bin", "sbin", "lib", "lib32", "lib64", "libx32");
@@ -30,6 +32,32 @@ final class SandboxLayout {
      *         the exec helper's {@code init} expects) and becomes {@code sleep infinity}
      */
     static List<String> initCommand(String bwrap, ConversationFiles files, long tmpSizeBytes) throws IOException {
+        List<String> args = system(bwrap, files, tmpSizeBytes);
+        args.addAll(List.of("--bind", files.workspace().toString(), WORKSPACE,
+                "--bind", files.home().toString(), HOME,
+                "--bind", files.shellState().toString(), SHELL_STATE));
+        return finish(args);
+    }
+
+    /**
+     * @param transfer the transfer's own files: its {@link ConversationFiles#workspace()} is the new workspace being
+     *        filled, bound at {@code /workspace}
+     * @param source the current workspace, bound read-only at {@value #SOURCE}, or {@code null} when the restore does
+     *        not need it
+     * @return the command that starts a transfer sandbox's init: the same system as a conversation's sandbox, but
+     *         with nothing of the conversation visible except the new workspace (and the old one, read-only)
+     */
+    static List<String> transferCommand(String bwrap, ConversationFiles transfer, Path source, long tmpSizeBytes)
+            throws IOException {
+        List<String> args = system(bwrap, transfer, tmpSizeBytes);
+        args.addAll(List.of("--bind", transfer.workspace().toString(), WORKSPACE));
+        if (source != null) {
+            args.addAll(List.of("--ro-bind", source.toString(), SOURCE));
+        }
+        return finish(args);
+    }
+
+    private static List<String> system(String bwrap, ConversationFiles files, long tmpSizeBytes) throws IOException {
         List<String> args = new ArrayList<>(List.of(bwrap, "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup", "--unshare-net", "--hostname", "agentbox", "--ro-bind", "/usr", "/usr"));
         for (String dir : SYSTEM_DIRS) {
@@ -49,11 +77,12 @@ final class SandboxLayout {
                 // bwrap makes missing parent directories 0700, which the sandbox user could not traverse.
                 "--perms", "0755", "--dir", "/var", "--perms", "0755", "--dir", "/home",
                 "--perms", "0755", "--dir", "/run",
-                "--symlink", "../tmp", "/var/tmp",
-                "--bind", files.workspace().toString(), WORKSPACE,
-                "--bind", files.home().toString(), HOME,
-                "--bind", files.shellState().toString(), SHELL_STATE,
-                "--chdir", WORKSPACE, "--new-session", "--cap-drop", "ALL",
+                "--symlink", "../tmp", "/var/tmp"));
+        return args;
+    }
+
+    private static List<String> finish(List<String> args) {
+        args.addAll(List.of("--chdir", WORKSPACE, "--new-session", "--cap-drop", "ALL",
                 "--", "/bin/sh", "-c", "echo ready >&9; exec 9>&-; exec sleep infinity"));
         return args;
     }
