@@ -66,6 +66,11 @@ final class Containers {
         return root.resolve("claims").resolve(claim);
     }
 
+    /** Deletes a claim's volume, as the volume's provisioner does when the claim is deleted. */
+    void deleteClaim(String claim) {
+        deleteTree(claimDir(claim));
+    }
+
     /**
      * Runs an init container to its end.
      *

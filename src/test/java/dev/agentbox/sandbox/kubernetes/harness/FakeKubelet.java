@@ -31,7 +31,8 @@ import io.fabric8.kubernetes.client.WatcherException;
  * Plays the kubelet, the scheduler and the volume controller for the mock API server: binds new claims, schedules
  * pods whose claims are bound, runs their init containers and starts their container ({@link Containers}), and
  * reports all of it in the pod's status as a cluster would (conditions, container states, phase). A deleted pod's
- * container is killed. Faults ({@link Faults}) leave claims unbound, pods unscheduled or images unpulled.
+ * container is killed; a deleted claim's volume is deleted with it, as dynamic provisioning does by default (reclaim
+ * policy Delete). Faults ({@link Faults}) leave claims unbound, pods unscheduled or images unpulled.
  * <p>
  * Differences from a cluster: deletion is immediate (the mock keeps no terminating pods, so grace periods are not
  * exercised), there is no image pull and no restart, and nothing is scheduled onto real nodes.
@@ -94,6 +95,9 @@ final class FakeKubelet implements AutoCloseable {
             @Override
             public void eventReceived(Action action, PersistentVolumeClaim claim) {
                 if (action == Action.DELETED) {
+                    // Done here, not on the executor: events come in order, so a new claim of the same name is bound,
+                    // and its pods run, only after the old volume is gone.
+                    containers.deleteClaim(claim.getMetadata().getName());
                     return;
                 }
                 String phase = claim.getStatus() == null ? null : claim.getStatus().getPhase();
