@@ -193,6 +193,14 @@ final class ClusterObjects {
     }
 
     /**
+     * Puts a reset mark on a claim: the next pod on it clears the exec records and shell state ({@link PodTemplates}).
+     */
+    void markClaimForReset(String name, String mark) {
+        patch(client.persistentVolumeClaims().inNamespace(namespace).withName(name),
+                Map.of(PodLabels.RECORDS_RESET, mark));
+    }
+
+    /**
      * Claims an object of the warm pool for a conversation: replaces its pool label with the conversation's labels
      * and annotations in one JSON patch whose {@code test} operation fails (409 or 422) if another replica claimed it
      * first.

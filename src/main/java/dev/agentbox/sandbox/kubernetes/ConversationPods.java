@@ -86,9 +86,11 @@ final class ConversationPods {
             if (warm.isPresent()) {
                 return new Prepared(warm.get().object(), warm.get().created());
             }
-            String claim = ensureClaim(conversation);
-            Pod pod = templates.pod(PodLabels.podName(id), claim, PodLabels.pod(config.installation(), conversation,
-                    spec.egress()), PodLabels.podAnnotations(conversation, spec.egress(), json), spec.limits());
+            PersistentVolumeClaim claim = ensureClaim(conversation);
+            String recordsReset = PodSandboxProvider.annotations(claim).get(PodLabels.RECORDS_RESET);
+            Pod pod = templates.pod(PodLabels.podName(id), claim.getMetadata().getName(),
+                    PodLabels.pod(config.installation(), conversation, spec.egress()),
+                    PodLabels.podAnnotations(conversation, spec.egress(), json), spec.limits(), recordsReset);
             ClusterObjects.Made<Pod> made = cluster.createPod(pod);
             if (PodWatch.isTerminal(made.object())) {
                 // The name is taken by an earlier pod of this conversation that is still being deleted.
@@ -130,13 +132,13 @@ final class ConversationPods {
     }
 
     /** The conversation's workspace claim: the existing one, else a new one under its deterministic name. */
-    private String ensureClaim(ConversationKey conversation) {
+    private PersistentVolumeClaim ensureClaim(ConversationKey conversation) {
         String id = conversation.id();
         List<PersistentVolumeClaim> existing = cluster.claims(id).stream()
                 .filter(c -> c.getMetadata().getDeletionTimestamp() == null).toList();
         if (!existing.isEmpty()) {
-            return existing.stream().map(c -> c.getMetadata().getName()).filter(PodLabels.claimName(id)::equals)
-                    .findFirst().orElse(existing.get(0).getMetadata().getName());
+            return existing.stream().filter(c -> PodLabels.claimName(id).equals(c.getMetadata().getName()))
+                    .findFirst().orElse(existing.get(0));
         }
         PersistentVolumeClaim claim = templates.claim(PodLabels.claimName(id), PodLabels.conversation(
                 config.installation(), conversation), PodLabels.annotations(conversation));
@@ -144,9 +146,10 @@ final class ConversationPods {
         PersistentVolumeClaim made = cluster.createClaim(claim);
         if (made.getMetadata().getDeletionTimestamp() != null) {
             throw SandboxException.unavailable("The conversation's workspace claim " + made.getMetadata().getName()
-                    + " is being deleted (its retention ran out); try again once it is gone", null);
+                    + " is being deleted (its retention ran out, or the conversation was deleted); try again once it "
+                    + "is gone", null);
         }
-        return made.getMetadata().getName();
+        return made;
     }
 
     /** Waits, through the watch, until the pod is ready; explains why when it does not get there in time. */

@@ -41,6 +41,11 @@ final class PodLabels {
     /** When a server last used the sandbox (ISO-8601), and which replica did ({@link #ACTIVE_BY}). */
     static final String LAST_ACTIVE = DOMAIN + "last-active";
     static final String ACTIVE_BY = DOMAIN + "active-by";
+    /**
+     * On a claim: a mark (a fresh random value) asking the next pod on it to clear the conversation's exec records and
+     * shell state before its sandbox starts; left when the conversation is deleted without its workspace.
+     */
+    static final String RECORDS_RESET = DOMAIN + "records-reset";
 
     private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?");
     private static final SecureRandom RANDOM = new SecureRandom();

@@ -70,6 +70,7 @@ public class PodSandboxProvider implements SandboxProvider {
     private volatile OrphanCollector collector;
     private volatile WarmPool warmPool;
     private volatile ConversationPods pods;
+    private volatile ConversationClaims claims;
     private volatile PodIsolationProbe isolationProbe;
     private volatile String unavailableReason = "the kubernetes backend has not started";
     private volatile int watchMisses;
@@ -130,6 +131,7 @@ public class PodSandboxProvider implements SandboxProvider {
         warmPool = new WarmPool(this, cluster, templates, config, limits);
         pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker,
                 new SandboxNetworkPolicies(config.installation(), cluster), json);
+        claims = new ConversationClaims(watch, cluster, config);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
         long collect = Math.max(1, config.collectInterval().toSeconds());
@@ -261,6 +263,36 @@ public class PodSandboxProvider implements SandboxProvider {
             survivors.add(new SurvivingSandbox(conversation, sandbox));
         }
         return survivors;
+    }
+
+    /**
+     * @return the conversations with a workspace claim of this installation; fails with {@link SandboxException}
+     *         (unavailable) when the API server cannot list them
+     */
+    @Override
+    public List<ConversationKey> conversations() {
+        ConversationClaims known = claims;
+        return known == null ? List.of() : known.conversations();
+    }
+
+    /**
+     * Deletes the conversation's remaining pods and, with {@code workspace}, its workspace claim. Without it, the job
+     * records and shell state go when the conversation's next sandbox starts, before its first call (see
+     * {@link ConversationClaims}).
+     */
+    @Override
+    public Uni<Void> delete(ConversationKey conversation, boolean workspace) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("The conversation cannot be deleted now: "
+                    + reason, null));
+        }
+        return Uni.createFrom().<Void> item(() -> {
+            for (String pod : claims.delete(conversation, workspace)) {
+                live.remove(pod);
+            }
+            return null;
+        }).runSubscriptionOn(worker);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.agentbox.sandbox.kubernetes;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +32,10 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
  * Inside the pod: {@code /workspace}, {@code /home/agent}, the shell state ({@code /run/agentbox}) and the exec
  * records ({@code /var/lib/agentbox}) are sub-directories of the one workspace claim, so all of them outlive the pod;
  * {@code /tmp} is an emptyDir that goes with it.
+ * <p>
+ * A pod made with a reset mark ({@link PodLabels#RECORDS_RESET} on its claim, left by deleting the conversation
+ * without its workspace) has its init container clear the exec records and the shell state before the sandbox starts,
+ * once per mark: the mark is written next to the records, so a later pod on the same claim leaves them alone.
  */
 final class PodTemplates {
 
@@ -41,6 +46,8 @@ final class PodTemplates {
     static final String RECORDS = "/var/lib/agentbox";
     static final String CLAIM_VOLUME = "workspace";
     static final String TMP_VOLUME = "tmp";
+    /** Where the init container notes the last reset mark it acted on: beside the exec records, on the claim. */
+    static final String RESET_STAMP = "/data/agentbox/records-reset";
     /** Sub-directories of the claim, made by the init container because the kubelet would make them root's. */
     static final Map<String, String> SUB_PATHS = Map.of("workspace", WORKSPACE, "home", HOME, "agentbox", RECORDS,
             "shell", SHELL_STATE);
@@ -83,6 +90,16 @@ final class PodTemplates {
      */
     Pod pod(String name, String claim, Map<String, String> labels, Map<String, String> annotations,
             SandboxSpec.Limits limits) {
+        return pod(name, claim, labels, annotations, limits, null);
+    }
+
+    /**
+     * @param recordsReset the claim's reset mark, or {@code null}: with one, the exec records and the shell state are
+     *        cleared before the sandbox starts, unless a pod already did so for this mark
+     * @return a sandbox pod, as {@link #pod(String, String, Map, Map, SandboxSpec.Limits)}
+     */
+    Pod pod(String name, String claim, Map<String, String> labels, Map<String, String> annotations,
+            SandboxSpec.Limits limits, String recordsReset) {
         return new PodBuilder()
                 .withNewMetadata().withName(name).withLabels(labels).withAnnotations(annotations)
                 .addToAnnotations("kubectl.kubernetes.io/default-container", CONTAINER).endMetadata()
@@ -101,7 +118,7 @@ final class PodTemplates {
                         .withFsGroup(config.runAsUser()).withFsGroupChangePolicy("OnRootMismatch")
                         .withSeccompProfile(runtimeDefault())
                         .build())
-                .withInitContainers(prepare())
+                .withInitContainers(prepare(recordsReset))
                 .withContainers(sandbox(limits))
                 .addNewVolume().withName(CLAIM_VOLUME).withNewPersistentVolumeClaim().withClaimName(claim)
                 .endPersistentVolumeClaim().endVolume()
@@ -123,15 +140,30 @@ final class PodTemplates {
                 .map(v -> v.getPersistentVolumeClaim().getClaimName()).findFirst().orElse(null);
     }
 
-    /** Makes the claim's sub-directories as the sandbox user before the sandbox container mounts them. */
-    private Container prepare() {
+    /**
+     * Makes the claim's sub-directories as the sandbox user before the sandbox container mounts them, and clears the
+     * records and shell state for a reset mark not seen yet (passed as an argument, never spliced into the script).
+     */
+    private Container prepare(String recordsReset) {
         String dirs = SUB_PATHS.keySet().stream().sorted().map(d -> "/data/" + d).reduce((a, b) -> a + " " + b)
                 .orElseThrow();
+        String mkdirs = "mkdir -p " + dirs + " /data/agentbox/execs";
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c"));
+        if (recordsReset == null) {
+            command.add(mkdirs);
+        } else {
+            // Directories the agent made unwritable are opened first, so that rm does not fail on them (find follows
+            // no symlinks). The mark is written last: a pod that fails before that clears again, which is harmless.
+            command.addAll(List.of("set -e; if [ \"$(cat " + RESET_STAMP + " 2>/dev/null)\" != \"$1\" ]; then "
+                    + "find /data/agentbox/execs /data/shell -type d -exec chmod u+rwx {} + 2>/dev/null || true; "
+                    + "rm -rf /data/agentbox/execs /data/shell; fi; " + mkdirs + "; printf %s \"$1\" > "
+                    + RESET_STAMP, "prepare", recordsReset));
+        }
         return new ContainerBuilder()
                 .withName("prepare")
                 .withImage(config.image())
                 .withImagePullPolicy(config.imagePullPolicy())
-                .withCommand("/bin/sh", "-c", "mkdir -p " + dirs + " /data/agentbox/execs")
+                .withCommand(command)
                 .withSecurityContext(restricted())
                 .withResources(new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))

@@ -35,9 +35,10 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 /**
  * The server's Role grants exactly what the backend calls: a workload that takes every path that talks to the API
  * server (two replicas racing for a new conversation with a warm pool, execs, reads, kills, a conflict on create, a
- * pod that cannot start, deletion, orphan collection) is recorded by the harness, each request is turned into the
- * (API group, resource, verb) that RBAC checks, and the set must equal the Role's. Each path is taken on purpose, not
- * by the luck of a race, so that the derived set is the same on every run.
+ * pod that cannot start, deleting a sandbox, deleting a conversation with and without its workspace, orphan
+ * collection) is recorded by the harness, each request is turned into the (API group, resource, verb) that RBAC
+ * checks, and the set must equal the Role's. Each path is taken on purpose, not by the luck of a race, so that the
+ * derived set is the same on every run.
  */
 class RbacTest {
 
@@ -96,6 +97,9 @@ class RbacTest {
             assertThatThrownBy(() -> third.open(ReplicasTest.spec("rbac-pull")).await().atMost(WAIT))
                     .isInstanceOf(SandboxException.class);
             harness.faults().reset();
+            SandboxSpec deleted = ReplicasTest.spec("rbac-conflict");
+            third.delete(deleted.conversation(), false).await().atMost(WAIT);
+            third.delete(deleted.conversation(), true).await().atMost(WAIT);
 
             sandbox.destroy().await().atMost(WAIT);
             clock.advance(Duration.ofDays(30));
