@@ -704,6 +704,15 @@ static int exec_lookup(char **argv, char **envp)
 	return errno;
 }
 
+/* Whether this process has the capability in its effective set. */
+static int has_effective_cap(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0) return 1;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
 /* The child, in the spec's order. Never returns: it execs the command or reports why not. */
 static void __attribute__((noreturn)) child_main(const struct child_ctx *c)
 {
@@ -733,6 +742,9 @@ static void __attribute__((noreturn)) child_main(const struct child_ctx *c)
 	for (int cap = 0; cap < 64; cap++) { /* EINVAL marks the first capability this kernel does not know */
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
 		if (errno == EINVAL && cap > 0) break;
+		/* An unprivileged caller (a pod's user) may not shrink its bounding set; no_new_privs, set below,
+		 * keeps execve from granting it any capability all the same. */
+		if (errno == EPERM && !has_effective_cap(CAP_SETPCAP)) break;
 		child_fail(fd, 126, "drop capability %d from the bounding set: %s", cap, strerror(errno));
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)

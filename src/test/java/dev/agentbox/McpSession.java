@@ -122,6 +122,22 @@ public final class McpSession implements AutoCloseable {
         return result.getString("stdout");
     }
 
+    /** Follows a job's stdout with job_output and wait_seconds until it is complete, and returns all of it. */
+    public String follow(String jobId) {
+        StringBuilder output = new StringBuilder();
+        long offset = 0;
+        for (int i = 0; i < 200; i++) {
+            JsonObject piece = structured(call("job_output", Map.of("job_id", jobId, "offset", offset,
+                    "wait_seconds", 5)));
+            output.append(piece.getString("output"));
+            offset = piece.getLong("next_offset");
+            if (piece.getBoolean("complete")) {
+                return output.toString();
+            }
+        }
+        throw new AssertionError("job " + jobId + " did not complete; output so far: " + output);
+    }
+
     public static JsonObject structured(ToolResponse response) {
         Object structured = response.structuredContent();
         return structured instanceof JsonObject json ? json : JsonObject.mapFrom(structured);

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -14,6 +14,7 @@ import dev.agentbox.conversation.Conversations;
 import dev.agentbox.sandbox.CapturedOutput;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecResult;
+import dev.agentbox.sandbox.ExecSummary;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.shell.OutputText;
 import dev.agentbox.shell.ShellConfig;
@@ -21,6 +22,7 @@ import dev.agentbox.toolcall.CallContext;
 import dev.agentbox.toolcall.ToolFailure;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 
 /**
  * Follows and controls a conversation's jobs: the {@code bash} commands it ran, each with a durable record. A job of
@@ -59,45 +61,45 @@ public class Jobs {
      * @return the job as {@code job_status} shows it
      */
     public static JobStatus describe(ExecHandle exec) {
-        Optional<ExecResult> result = exec.result();
+        ExecSummary summary = exec.describe();
         Instant started = exec.startedAt();
-        CapturedOutput stdout = exec.output(false);
-        CapturedOutput stderr = exec.output(true);
-        if (result.isEmpty()) {
-            String status = exec.isRunning() ? "running" : "lost";
+        if (!summary.ended()) {
+            String status = summary.running() ? "running" : "lost";
             return new JobStatus(exec.id(), exec.labels().get(COMMAND), exec.labels().get(MODE), status, null, null,
-                    started, null, Duration.between(started, Instant.now()).toMillis(), stdout.totalBytes(),
-                    stderr.totalBytes());
+                    started, null, Duration.between(started, Instant.now()).toMillis(), summary.stdoutBytes(),
+                    summary.stderrBytes());
         }
-        ExecResult done = result.get();
-        return new JobStatus(exec.id(), exec.labels().get(COMMAND), exec.labels().get(MODE), status(done),
-                done.shellExitCode(), done.signal(), started, started.plus(done.duration()), done.duration().toMillis(),
-                stdout.totalBytes(), stderr.totalBytes());
+        return new JobStatus(exec.id(), exec.labels().get(COMMAND), exec.labels().get(MODE), status(summary),
+                summary.shellExitCode(), summary.signal(), started, started.plus(summary.duration()),
+                summary.duration().toMillis(), summary.stdoutBytes(), summary.stderrBytes());
     }
 
     /**
      * @return the status word for a finished job
      */
     public static String status(ExecResult result) {
-        if (result.timedOut()) {
+        return status(ExecSummary.ended(result, 0, 0));
+    }
+
+    private static String status(ExecSummary ended) {
+        if (ended.timedOut()) {
             return "timed_out";
         }
-        if (result.killed()) {
+        if (ended.killed()) {
             return "killed";
         }
-        if (result.oomKilled()) {
+        if (ended.oomKilled()) {
             return "oom_killed";
         }
-        return result.exitCode() != null ? "exited" : "signaled";
+        return ended.exitCode() != null ? "exited" : "signaled";
     }
 
     public Uni<JobStatus> status(ConversationKey conversation, String jobId) {
-        return conversations.withSandbox(conversation, sandbox -> Uni.createFrom()
-                .item(() -> describe(find(sandbox, jobId))));
+        return conversations.withSandbox(conversation, sandbox -> blocking(() -> describe(find(sandbox, jobId))));
     }
 
     public Uni<JobList> list(ConversationKey conversation) {
-        return conversations.withSandbox(conversation, sandbox -> Uni.createFrom().item(() -> {
+        return conversations.withSandbox(conversation, sandbox -> blocking(() -> {
             List<ExecHandle> jobs = jobs(sandbox);
             List<JobStatus> shown = jobs.stream().limit(config.listLimit()).map(Jobs::describe).toList();
             return new JobList(shown, jobs.size() - shown.size());
@@ -108,15 +110,15 @@ public class Jobs {
      * Kills a job's whole process tree; a job that already ended is not an error.
      */
     public Uni<JobStatus> kill(ConversationKey conversation, String jobId) {
-        return conversations.withSandbox(conversation, sandbox -> {
+        return conversations.withSandbox(conversation, sandbox -> blocking(() -> {
             ExecHandle job = find(sandbox, jobId);
             job.kill();
-            if (!job.isRunning()) {
-                return Uni.createFrom().item(describe(job));
-            }
-            return job.completion().onFailure().recoverWithItem(() -> null).map(ignored -> describe(job))
-                    .ifNoItem().after(Duration.ofSeconds(10)).recoverWithItem(() -> describe(job));
-        });
+            return job;
+        }).flatMap(job -> blocking(job::isRunning).flatMap(running -> running
+                ? job.completion().onFailure().recoverWithItem(() -> null).replaceWith(job)
+                        .ifNoItem().after(Duration.ofSeconds(10)).recoverWithItem(job)
+                : Uni.createFrom().item(job)))
+                .flatMap(job -> blocking(() -> describe(job))));
     }
 
     /**
@@ -135,16 +137,14 @@ public class Jobs {
                         + ".");
             }
             Instant deadline = Instant.now().plusSeconds(waitSeconds == null ? 0 : waitSeconds);
-            return conversations.withSandbox(call.conversation(), sandbox -> {
-                ExecHandle job = find(sandbox, jobId);
-                return awaitOutput(call, job, stderr, offset, deadline);
-            });
+            return conversations.withSandbox(call.conversation(), sandbox -> blocking(() -> find(sandbox, jobId))
+                    .flatMap(job -> awaitOutput(call, job, stderr, offset, deadline)));
         });
     }
 
     private Uni<JobOutput> awaitOutput(CallContext call, ExecHandle job, boolean stderr, Long offset,
             Instant deadline) {
-        return Uni.createFrom().item(() -> {
+        return blocking(() -> {
             boolean running = job.isRunning();
             CapturedOutput captured = job.output(stderr);
             boolean nothingNew = offset != null && offset >= captured.totalBytes();
@@ -225,6 +225,14 @@ public class Jobs {
             }
             job.discard();
         }
+    }
+
+    /**
+     * Runs what reads or changes a job on a worker thread: the SPI's synchronous methods may block on I/O (a remote
+     * backend asks the sandbox), and tool calls arrive on event-loop threads.
+     */
+    private static <T> Uni<T> blocking(Supplier<T> work) {
+        return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     private static List<ExecHandle> jobs(Sandbox sandbox) {

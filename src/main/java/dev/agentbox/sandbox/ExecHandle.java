@@ -9,6 +9,9 @@ import io.smallrye.mutiny.Uni;
 /**
  * A process started in a sandbox, followed until it ends. Its record (labels, exit, bounded output) is kept by the
  * backend on storage that survives the server, so it can be found again by {@link #id()} after a restart.
+ * <p>
+ * The methods that do not return a {@code Uni} may block on I/O: a local backend reads files, a remote one asks the
+ * sandbox (a Kubernetes exec). Call them from worker threads, never from an event-loop thread.
  */
 public interface ExecHandle {
 
@@ -28,7 +31,7 @@ public interface ExecHandle {
     Instant startedAt();
 
     /**
-     * @return the result when the main process has ended, else empty; never waits
+     * @return the result when the main process has ended, else empty; never waits for the process
      */
     Optional<ExecResult> result();
 
@@ -43,6 +46,22 @@ public interface ExecHandle {
      *         {@link SandboxException} when the sandbox is lost meanwhile
      */
     Uni<ExecResult> completion();
+
+    /**
+     * Describes the exec for a listing: whether it runs, how it ended, how much it printed. Cheaper than
+     * {@link #result()} plus {@link #output(boolean)} on a backend that has to fetch the output.
+     *
+     * @return the summary as of now
+     */
+    default ExecSummary describe() {
+        long stdoutBytes = output(false).totalBytes();
+        long stderrBytes = output(true).totalBytes();
+        Optional<ExecResult> result = result();
+        if (result.isPresent()) {
+            return ExecSummary.ended(result.get(), stdoutBytes, stderrBytes);
+        }
+        return isRunning() ? ExecSummary.running(stdoutBytes, stderrBytes) : ExecSummary.lost(stdoutBytes, stderrBytes);
+    }
 
     /**
      * Reads what the process has printed so far, while it runs or after it ended.

@@ -9,6 +9,9 @@ import io.smallrye.mutiny.Uni;
 /**
  * The isolated place where one conversation's commands run. It lives until it is destroyed or its backend loses it;
  * its workspace outlives it.
+ * <p>
+ * {@link #exec(String)}, {@link #execs()} and {@link #isBusy()} may block on I/O (a remote backend asks the sandbox):
+ * call them from worker threads. {@link #isAlive()} never blocks.
  */
 public interface Sandbox {
 
@@ -62,7 +65,8 @@ public interface Sandbox {
     boolean isBusy();
 
     /**
-     * @return whether the sandbox's init is still running
+     * @return whether the sandbox's init is still running, as far as the backend knows without asking it; never
+     *         blocks
      */
     boolean isAlive();
 

@@ -31,6 +31,7 @@ import dev.agentbox.toolcall.Reason;
 import dev.agentbox.toolcall.ToolFailure;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.smallrye.mutiny.subscription.Cancellable;
 
 /**
@@ -137,6 +138,8 @@ public class Shell {
         Cancellable watch = watch(call, exec, timeout);
         return exec.completion().map(Optional::of)
                 .ifNoItem().after(jobsConfig.foregroundWait()).recoverWithItem(Optional.empty())
+                // The timeout fires on an event loop, and reading a running job's output may block.
+                .emitOn(Infrastructure.getDefaultWorkerPool())
                 .eventually(watch::cancel)
                 .map(done -> done.map(result -> finished(call.conversation(), exec, result, timeout))
                         .orElseGet(() -> stillRunning(exec, timeout)));
@@ -148,21 +151,24 @@ public class Shell {
         long interval = jobsConfig.progressInterval().toNanos();
         AtomicLong lastProgress = new AtomicLong(started);
         AtomicBoolean killed = new AtomicBoolean();
-        return Multi.createFrom().ticks().every(TICK).subscribe().with(tick -> {
-            if (call.isCancelled()) {
-                if (killed.compareAndSet(false, true)) {
-                    LOG.debugf("Call cancelled, killing its job [job: %s]", exec.id());
-                    exec.kill();
-                }
-                return;
-            }
-            long now = System.nanoTime();
-            if (call.wantsProgress() && now - lastProgress.get() >= interval) {
-                lastProgress.set(now);
-                long elapsed = TimeUnit.NANOSECONDS.toSeconds(now - started);
-                call.progress(elapsed, progressMessage(exec, elapsed, timeout));
-            }
-        }, failure -> LOG.debugf("Job watch ended [job: %s, cause: %s]", exec.id(), failure.getMessage()));
+        // Ticks fire on an event loop; killing a job and reading its output may block (a remote backend asks its
+        // sandbox), so the work moves to a worker thread, and ticks that come while one is handled are dropped.
+        return Multi.createFrom().ticks().every(TICK).onOverflow().drop()
+                .emitOn(Infrastructure.getDefaultWorkerPool()).subscribe().with(tick -> {
+                    if (call.isCancelled()) {
+                        if (killed.compareAndSet(false, true)) {
+                            LOG.debugf("Call cancelled, killing its job [job: %s]", exec.id());
+                            exec.kill();
+                        }
+                        return;
+                    }
+                    long now = System.nanoTime();
+                    if (call.wantsProgress() && now - lastProgress.get() >= interval) {
+                        lastProgress.set(now);
+                        long elapsed = TimeUnit.NANOSECONDS.toSeconds(now - started);
+                        call.progress(elapsed, progressMessage(exec, elapsed, timeout));
+                    }
+                }, failure -> LOG.debugf("Job watch ended [job: %s, cause: %s]", exec.id(), failure.getMessage()));
     }
 
     private static String progressMessage(ExecHandle exec, long elapsedSeconds, Duration timeout) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The README's configuration table is derived from the Javadoc of the {@code @ConfigMapping} interfaces, so the two
  * cannot drift. Run with {@code -Dagentbox.docs.write=true} to rewrite the table.
  */
-class ConfigDocumentationTest {
+public class ConfigDocumentationTest {
 
     private static final Path SOURCES = Path.of("src/main/java");
     private static final Path README = Path.of("README.md");
@@ -25,12 +25,12 @@ class ConfigDocumentationTest {
     private static final String END = "<!-- config-table:end -->";
     private static final Pattern PREFIX = Pattern.compile("@ConfigMapping\\(prefix = \"([^\"]+)\"\\)");
     private static final Pattern MEMBER = Pattern.compile(
-            "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(?:default\\s+)?((?:Map<String,\\s*)?[\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
+            "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(default\\s+)?((?:Map<String,\\s*)?[\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
             Pattern.DOTALL);
     private static final Pattern DEFAULT = Pattern.compile("@WithDefault\\(\"([^\"]*)\"\\)");
 
     /** One documented option. */
-    record Option(String key, String defaultValue, String description) {
+    public record Option(String key, String defaultValue, String description) {
     }
 
     @Test
@@ -53,7 +53,7 @@ class ConfigDocumentationTest {
         assertThat(options()).isNotEmpty().allSatisfy(o -> assertThat(o.description()).as(o.key()).isNotBlank());
     }
 
-    static List<Option> options() throws IOException {
+    public static List<Option> options() throws IOException {
         List<Option> options = new ArrayList<>();
         try (Stream<Path> files = Files.walk(SOURCES)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
@@ -76,8 +76,8 @@ class ConfigDocumentationTest {
         String own = withoutNestedInterfaces(body);
         Matcher member = MEMBER.matcher(own);
         while (member.find()) {
-            String type = member.group(3);
-            String key = prefix + "." + kebab(member.group(4));
+            String type = member.group(4);
+            String key = prefix + "." + kebab(member.group(5));
             if (type.startsWith("Map<")) {
                 type = type.substring(type.indexOf(',') + 1, type.length() - 1).trim();
                 key = key + ".<name>";
@@ -87,7 +87,8 @@ class ConfigDocumentationTest {
                 collect(key, nested, source, options);
                 continue;
             }
-            if (member.group(0).contains("default ") && !member.group(2).contains("@WithDefault")) {
+            // A default method without @WithDefault is a helper, not an option.
+            if (member.group(3) != null && !member.group(2).contains("@WithDefault")) {
                 continue;
             }
             Matcher defaultValue = DEFAULT.matcher(member.group(2));

@@ -8,6 +8,8 @@ import java.util.Optional;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.agentbox.sandbox.records.ExitRecord;
+
 /**
  * Reads the {@code exit} files of exec records.
  */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +14,9 @@ import dev.agentbox.sandbox.CapturedOutput;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecResult;
 import dev.agentbox.sandbox.SandboxException;
+import dev.agentbox.sandbox.records.CaptureFile;
+import dev.agentbox.sandbox.records.ExecRecord;
+import dev.agentbox.sandbox.records.ExitRecord;
 import io.smallrye.mutiny.Uni;
 
 /**
@@ -155,17 +157,9 @@ final class LocalExec implements ExecHandle {
             // the sandbox unable to fork, so it goes now rather than break the next call.
             sandbox.killExecTree(id());
         }
-        ExecResult done = new ExecResult(exit.exitCode(), exit.signal(), exit.timedOut(), exit.killed(),
-                exit.oomKills() > 0 && diedOfSigkill(exit), exit.pidsMax() > 0,
-                Duration.ofMillis(Math.max(0, exit.endedAtMs() - exit.startedAtMs())), output(false), output(true),
-                exit.error());
+        ExecResult done = exit.toResult(output(false), output(true));
         finished = done;
         return done;
-    }
-
-    /** Killed by SIGKILL itself, or a shell reporting that its child was (exit code 128 + 9). */
-    private static boolean diedOfSigkill(ExitRecord exit) {
-        return Integer.valueOf(9).equals(exit.signal()) || Integer.valueOf(137).equals(exit.exitCode());
     }
 
     private String helperLog() {

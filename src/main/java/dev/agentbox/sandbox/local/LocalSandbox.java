@@ -39,6 +39,7 @@ import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxException;
 import dev.agentbox.sandbox.SandboxSpec;
 import dev.agentbox.sandbox.WorkspaceTransferException;
+import dev.agentbox.sandbox.records.ExecRecord;
 import io.smallrye.mutiny.Uni;
 
 /**

@@ -1,0 +1,119 @@
+package dev.agentbox.sandbox.kubernetes.harness;
+
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * Trouble the harness can make on request, as a cluster would: an API server that is down or slow, a conflicting
+ * creation by "another replica", a quota refusal, claims that never bind, images that cannot be pulled, pods that
+ * cannot be scheduled, exec streams that drop. Faults affect the server under test only, never the harness's own
+ * kubelet.
+ */
+public final class Faults {
+
+    private volatile boolean apiDown;
+    private volatile long apiDelayMillis;
+    private final AtomicInteger conflicts = new AtomicInteger();
+    private final Queue<String> quotaRefusals = new ConcurrentLinkedQueue<>();
+    private volatile Predicate<String> unboundClaims = name -> false;
+    private volatile String imagePullFailure;
+    private volatile String unschedulable;
+    private final AtomicLong execDrop = new AtomicLong(-1);
+
+    /** Answers every request of the server with 503 while set. */
+    public Faults apiDown(boolean down) {
+        this.apiDown = down;
+        return this;
+    }
+
+    /** Delays every answer to the server by this much (0: none). */
+    public Faults apiDelayMillis(long millis) {
+        this.apiDelayMillis = millis;
+        return this;
+    }
+
+    /** The next pod creation meets a pod of the same name made a moment before, as by another replica. */
+    public Faults conflictOnNextPodCreate() {
+        conflicts.incrementAndGet();
+        return this;
+    }
+
+    /** The next pod creation is refused by a ResourceQuota. */
+    public Faults quotaExceededOnNextPodCreate() {
+        quotaRefusals.add("exceeded quota: sandbox-quota, requested: limits.memory=1Gi, used: limits.memory=8Gi, "
+                + "limited: limits.memory=8Gi");
+        return this;
+    }
+
+    /** Claims whose name matches are never bound. */
+    public Faults claimsNeverBind(Predicate<String> names) {
+        this.unboundClaims = names;
+        return this;
+    }
+
+    /** New pods' images cannot be pulled, with this message ({@code null}: they can). */
+    public Faults imagePullFails(String message) {
+        this.imagePullFailure = message;
+        return this;
+    }
+
+    /** New pods cannot be scheduled, with this message ({@code null}: they can). */
+    public Faults unschedulable(String message) {
+        this.unschedulable = message;
+        return this;
+    }
+
+    /** The next exec stream is dropped this long after it opens; its process keeps running. */
+    public Faults dropNextExecAfter(long millis) {
+        execDrop.set(millis);
+        return this;
+    }
+
+    /** Clears every fault. */
+    public void reset() {
+        apiDown = false;
+        apiDelayMillis = 0;
+        conflicts.set(0);
+        quotaRefusals.clear();
+        unboundClaims = name -> false;
+        imagePullFailure = null;
+        unschedulable = null;
+        execDrop.set(-1);
+    }
+
+    boolean apiDown() {
+        return apiDown;
+    }
+
+    long apiDelayMillis() {
+        return apiDelayMillis;
+    }
+
+    boolean takeConflictOnCreate() {
+        return conflicts.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+    }
+
+    String takeQuotaRefusal() {
+        return quotaRefusals.poll();
+    }
+
+    boolean claimNeverBinds(String name) {
+        return unboundClaims.test(name);
+    }
+
+    String imagePullFailure() {
+        return imagePullFailure;
+    }
+
+    String unschedulable() {
+        return unschedulable;
+    }
+
+    long takeExecDrop(List<String> argv) {
+        return execDrop.getAndSet(-1);
+    }
+}
