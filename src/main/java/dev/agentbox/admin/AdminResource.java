@@ -13,6 +13,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -28,6 +29,8 @@ import dev.agentbox.conversation.Callers;
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.conversation.Conversations;
 import dev.agentbox.sandbox.SandboxBackend;
+import dev.agentbox.sandbox.SandboxException;
+import dev.agentbox.toolcall.Reason;
 import dev.agentbox.toolcall.ToolFailure;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.ext.web.RoutingContext;
@@ -79,7 +82,7 @@ public class AdminResource {
     @GET
     public List<ConversationView> list(@RestQuery String principal) {
         Map<String, ConversationView> views = new LinkedHashMap<>();
-        for (ConversationKey key : backend.provider().conversations()) {
+        for (ConversationKey key : stored()) {
             views.put(key.id(), new ConversationView(key.id(), key.principal(), key.key(), null, null, 0));
         }
         for (Conversations.Served served : conversations.served()) {
@@ -101,16 +104,14 @@ public class AdminResource {
     public Response delete(@PathParam("id") String id, RoutingContext request) {
         ConversationKey key = find(id);
         if (key == null) {
-            return Response.status(404).entity(Map.of("reason", "NOT_FOUND", "message", "There is no conversation '"
-                    + (id.length() > 40 ? id.substring(0, 40) + "..." : id) + "'; GET /api/admin/conversations lists "
-                    + "them.")).type(MediaType.APPLICATION_JSON).build();
+            return refusal(404, "NOT_FOUND", "There is no conversation '" + (id.length() > 40 ? id.substring(0, 40)
+                    + "..." : id) + "'; GET /api/admin/conversations lists them.");
         }
         String admin = callers.principal();
         try {
             conversations.delete(key, true).await().atMost(DELETION_TIMEOUT);
         } catch (ToolFailure e) {
-            return Response.status(503).entity(Map.of("reason", e.reason().name(), "message", e.getMessage()))
-                    .type(MediaType.APPLICATION_JSON).build();
+            return refusal(503, e.reason().name(), e.getMessage());
         }
         LOG.infof("Conversation deleted [conversation: %s, owner: %s, by: %s]", key.id(), key.principal(), admin);
         audit.record(AuditEvent.admin(admin, key, "deleted",
@@ -124,6 +125,20 @@ public class AdminResource {
                 return served.key();
             }
         }
-        return backend.provider().conversations().stream().filter(k -> k.id().equals(id)).findFirst().orElse(null);
+        return stored().stream().filter(k -> k.id().equals(id)).findFirst().orElse(null);
+    }
+
+    /** The conversations the backend keeps; a backend that cannot say (an API server down) answers 503. */
+    private List<ConversationKey> stored() {
+        try {
+            return backend.provider().conversations();
+        } catch (SandboxException e) {
+            throw new WebApplicationException(refusal(503, Reason.SANDBOX_UNAVAILABLE.name(), e.getMessage()));
+        }
+    }
+
+    private static Response refusal(int status, String reason, String message) {
+        return Response.status(status).entity(Map.of("reason", reason, "message", message))
+                .type(MediaType.APPLICATION_JSON).build();
     }
 }

@@ -12,7 +12,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 import dev.agentbox.checkpoint.Workspaces;
-import io.vertx.core.json.JsonObject;
 
 /**
  * Checkpoints against the packaged server as a process: they survive a crash of the server (and so do forks and
@@ -33,8 +32,9 @@ class CheckpointPersistenceIT {
             sh(server, yesterday, Workspaces.MIXED);
             String before = sh(server, yesterday, Workspaces.MANIFEST);
             assertThat(server.tool(yesterday, "persist", Map.of("name", "work")).status()).isEqualTo(200);
-            JsonObject fork = server.tool(yesterday, "fork", Map.of("memory_mib", 300)).body();
-            String child = fork.getString("conversation");
+            ServerProcess.Response forked = server.tool(yesterday, "fork", Map.of("memory_mib", 300));
+            assertThat(forked.status()).as(forked.body().encode()).isEqualTo(200);
+            String child = forked.body().getString("conversation");
             sh(server, child, "echo from-child > child.txt");
             assertThat(server.tool(child, "persist", Map.of("name", "child-work")).status()).isEqualTo(200);
 

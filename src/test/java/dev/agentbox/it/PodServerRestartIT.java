@@ -32,7 +32,9 @@ class PodServerRestartIT {
                         "-Dagentbox.sandbox.backend=kubernetes", "-Dkubernetes.master=" + harness.url(),
                         "-Dkubernetes.namespace=" + KubeletHarness.NAMESPACE, "-Dkubernetes.trust.certificates=true",
                         "-Dkubernetes.auth.tryKubeConfig=false", "-Dkubernetes.auth.tryServiceAccount=false",
-                        "-Dhttp2.disable=true", "-Dagentbox.sandbox.keep-on-shutdown=true")) {
+                        "-Dhttp2.disable=true", "-Dagentbox.sandbox.keep-on-shutdown=true",
+                        // Shorter than the client's timeout, so that a slow start fails with the server's reason.
+                        "-Dagentbox.kubernetes.ready-timeout=45S")) {
             server.start();
             String finishes = job(server, "sleep 2; echo done-a; exit 3");
             String keepsRunning = job(server, "for i in $(seq 1 8); do echo b$i; sleep 1; done");
