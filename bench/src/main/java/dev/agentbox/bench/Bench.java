@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The benchmark suite's entry point. bench/run starts the server and calls it with the server's endpoint, pid, state
@@ -34,14 +35,26 @@ public final class Bench {
         int[] levels = Arrays.stream(options.getOrDefault("levels", "10,50,200").split(",")).filter(s -> !s.isBlank())
                 .mapToInt(Integer::parseInt).toArray();
 
+        // Which sections run: all by default; the Kubernetes harness benchmark asks for the ones that need no local
+        // sandbox of its own (round-trips, creation).
+        Set<String> sections = Set.of(options.getOrDefault("sections", "floor,round-trips,peers,creation,concurrency")
+                .split(","));
         List<Measurement> measurements = new ArrayList<>();
-        measurements.addAll(ExecFloor.run(target, calls));
-        measurements.addAll(RoundTrips.run(target, calls));
-        measurements.addAll(Peers.run(Path.of(options.getOrDefault("peers", "bench/.peers")), calls,
-                Integer.parseInt(options.getOrDefault("srt-calls", "20"))));
-        measurements.addAll(Creation.run(target, sandboxes));
-        List<Concurrency.Level> concurrency = Concurrency.run(target, levels,
-                Integer.parseInt(options.getOrDefault("calls-each", "10")));
+        if (sections.contains("floor")) {
+            measurements.addAll(ExecFloor.run(target, calls));
+        }
+        if (sections.contains("round-trips")) {
+            measurements.addAll(RoundTrips.run(target, calls));
+        }
+        if (sections.contains("peers")) {
+            measurements.addAll(Peers.run(Path.of(options.getOrDefault("peers", "bench/.peers")), calls,
+                    Integer.parseInt(options.getOrDefault("srt-calls", "20"))));
+        }
+        if (sections.contains("creation")) {
+            measurements.addAll(Creation.run(target, sandboxes));
+        }
+        List<Concurrency.Level> concurrency = sections.contains("concurrency") ? Concurrency.run(target, levels,
+                Integer.parseInt(options.getOrDefault("calls-each", "10"))) : List.of();
 
         Map<String, String> environment = new LinkedHashMap<>();
         environment.put("date", ZonedDateTime.now().toString());
@@ -53,8 +66,8 @@ public final class Bench {
                 environment.put(k.substring(8), v);
             }
         });
-        environment.put("settings", "calls=" + calls + ", sandboxes=" + sandboxes + ", levels="
-                + Arrays.toString(levels));
+        environment.put("settings", "calls=" + calls + ", sandboxes=" + sandboxes
+                + (sections.contains("concurrency") ? ", levels=" + Arrays.toString(levels) : ""));
         new Report(Path.of(options.getOrDefault("out", "bench/results/latest")), environment).write(measurements,
                 concurrency);
     }

@@ -22,11 +22,11 @@ import dev.agentbox.sandbox.kubernetes.harness.KubeletHarness;
 
 /**
  * The Kubernetes backend's figures through the kubelet harness: an exec round trip and a sandbox start at the
- * backend's level, then the packaged server on the Kubernetes backend measured by {@code bench/Bench.java} (MCP round
- * trip, first call of a new conversation). Not a test: run it with {@code bench/run-kubernetes}, which writes
- * {@code bench/results/kubernetes/}. The harness stands in for a cluster, so the figures show what the backend itself
- * costs (WebSocket exec, the pod-side programs, the exec helper), not what a cluster adds: see the caveat in the
- * report.
+ * backend's level, then the packaged server on the Kubernetes backend measured by the benchmark program of
+ * {@code bench/} (MCP round trip, first call of a new conversation). Not a test: run it with
+ * {@code bench/run-kubernetes}, which writes {@code bench/results/kubernetes/}. The harness stands in for a cluster,
+ * so the figures show what the backend itself costs (WebSocket exec, the pod-side programs, the exec helper), not
+ * what a cluster adds: see the caveat in the report.
  */
 @EnabledIfSystemProperty(named = "agentbox.bench.kubernetes", matches = "true")
 class KubernetesBench {
@@ -64,10 +64,11 @@ class KubernetesBench {
             mcpFigures(harness, out);
         }
         String report = Files.readString(out.resolve("report.md"));
-        report = report.replace("# agentbox benchmark", "# agentbox benchmark: Kubernetes backend through the kubelet "
-                + "harness").replace("sandbox creation, server-side (cgroups + namespaces + init ready)",
-                        "sandbox creation, server-side (claim + pod + ready, from the server's log)")
-                .replaceAll("(?s)\nTargets: .*", "\n");
+        report = report.replace("# agentbox benchmark report", "# agentbox benchmark: Kubernetes backend through the "
+                + "kubelet harness").replace("local sandbox creation, server-side", "sandbox creation, server-side")
+                .replace("cgroups, bwrap namespaces and mounts, init and exec server ready",
+                        "claim and pod created, scheduled, init container, container ready (from the server's log)")
+                .replaceAll("(?s)\n## Targets.*", "\n");
         report = report.replace("- java: ", "- load average at the end (1, 5, 15 min): "
                 + Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[0] + ", "
                 + Files.readString(Path.of("/proc/loadavg")).split(" ", 4)[1] + ", "
@@ -98,7 +99,7 @@ class KubernetesBench {
         System.out.println(report);
     }
 
-    /** Starts the packaged server on the harness and runs bench/Bench.java against it. */
+    /** Starts the packaged server on the harness and runs the benchmark program against it. */
     private static void mcpFigures(KubeletHarness harness, Path out) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -126,11 +127,16 @@ class KubernetesBench {
                 }
                 Thread.sleep(200);
             }
-            Process bench = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                    "-Dbench.calls=" + EXECS, "-Dbench.sandboxes=" + STARTS, "bench/Bench.java",
-                    "http://127.0.0.1:" + port + "/mcp", log.toString(), out.toString()).inheritIO().start();
+            // The local benchmark's program (bench/, built by bench/run or bench/run-kubernetes), with only the
+            // sections that need nothing but the server: round trips and sandbox creation.
+            Process bench = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                    "bench/target/agentbox-bench.jar:bench/target/lib/*", "dev.agentbox.bench.Bench",
+                    "--mcp=http://127.0.0.1:" + port + "/mcp", "--pid=" + server.pid(), "--state-dir=/nonexistent",
+                    "--runtime-dir=/nonexistent", "--cgroup-parent=none", "--log=" + log, "--out=" + out,
+                    "--calls=" + EXECS, "--sandboxes=" + STARTS, "--sections=round-trips,creation").inheritIO()
+                    .start();
             if (bench.waitFor() != 0) {
-                throw new IllegalStateException("bench/Bench.java failed; server log: " + Files.readString(log));
+                throw new IllegalStateException("the benchmark program failed; server log: " + Files.readString(log));
             }
         } finally {
             server.destroy();
