@@ -25,7 +25,8 @@ public class ConfigDocumentationTest {
     private static final String END = "<!-- config-table:end -->";
     private static final Pattern PREFIX = Pattern.compile("@ConfigMapping\\(prefix = \"([^\"]+)\"\\)");
     private static final Pattern MEMBER = Pattern.compile(
-            "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(default\\s+)?((?:Map<String,\\s*)?[\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
+            "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*((?:@\\w+(?:\\([^)]*\\))?\\s*)*)(default\\s+)?"
+                    + "((?:Map<String,\\s*)?[\\w.<>]+)\\s+(\\w+)\\(\\)\\s*[;{]",
             Pattern.DOTALL);
     private static final Pattern DEFAULT = Pattern.compile("@WithDefault\\(\"([^\"]*)\"\\)");
 

@@ -31,7 +31,11 @@ final class PodIsolationProbe {
             sed -n 's/^\\(CapEff\\|NoNewPrivs\\|Seccomp\\):[[:space:]]*/\\1=/p' /proc/self/status
             echo "kernel=$(uname -r)"
             if grep -qi gvisor /proc/version 2>/dev/null || dmesg 2>/dev/null | grep -qi gvisor; then echo gvisor=yes; fi
-            if touch /usr/.agentbox-probe 2>/dev/null; then rm -f /usr/.agentbox-probe; echo rootfs=writable; else echo rootfs=read-only; fi
+            if touch /usr/.agentbox-probe 2>/dev/null; then
+                rm -f /usr/.agentbox-probe; echo rootfs=writable
+            else
+                echo rootfs=read-only
+            fi
             echo "pid1=$(tr '\\0' ' ' < /proc/1/cmdline | cut -c1-60)"
             echo "interfaces=$(ls /sys/class/net 2>/dev/null | tr '\\n' ' ')"
             """;

@@ -44,7 +44,11 @@ final class PodScripts {
             }
             # Prints the one-line file $2 as "$1 <length>" and the line.
             line() {
-                if IFS= read -r l 2>/dev/null < "$2"; then printf '%%s %%s\\n%%s' "$1" "${#l}" "$l"; else printf '%%s 0\\n' "$1"; fi
+                if IFS= read -r l 2>/dev/null < "$2"; then
+                    printf '%%s %%s\\n%%s' "$1" "${#l}" "$l"
+                else
+                    printf '%%s 0\\n' "$1"
+                fi
             }
             # Sets n to the number after "$2": in the JSON line $1, 0 when absent.
             num() {
@@ -127,7 +131,9 @@ final class PodScripts {
                                 [ -d "$R" ] || mkdir -p -- "$R" 2>/dev/null
                         if ! e=$(mkdir -- "$d" 2>&1); then printf 'E %%s\\n' "cannot create the exec record: $e"; exit 0; fi
                                 if ! head -c %d > "$d/exec.json" || { [ %d -gt 0 ] && ! head -c %d > "$d/stdin"; }; then
-                                    rm -rf -- "$d"; printf 'E %%s\\n' "cannot write the exec record (is the workspace volume full?)"; exit 0
+                                    rm -rf -- "$d"
+                                    printf 'E %%s\\n' "cannot write the exec record (is the workspace volume full?)"
+                                    exit 0
                                 fi
                                 cg=
                                 [ -r /sys/fs/cgroup/memory.events ] && cg="--oom-file /sys/fs/cgroup/memory.events"
