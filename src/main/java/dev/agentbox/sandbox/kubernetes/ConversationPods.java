@@ -130,7 +130,7 @@ final class ConversationPods {
     }
 
     /** The conversation's workspace claim: the existing one, else a new one under its deterministic name. */
-    private String ensureClaim(ConversationKey conversation) {
+    String ensureClaim(ConversationKey conversation) {
         String id = conversation.id();
         List<PersistentVolumeClaim> existing = cluster.claims(id).stream()
                 .filter(c -> c.getMetadata().getDeletionTimestamp() == null).toList();

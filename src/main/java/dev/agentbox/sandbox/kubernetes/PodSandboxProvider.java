@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.sandbox.Isolation;
+import dev.agentbox.sandbox.RestoreRequest;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxConfig;
 import dev.agentbox.sandbox.SandboxException;
@@ -70,6 +71,7 @@ public class PodSandboxProvider implements SandboxProvider {
     private volatile OrphanCollector collector;
     private volatile WarmPool warmPool;
     private volatile ConversationPods pods;
+    private volatile PodTransfers transfers;
     private volatile PodIsolationProbe isolationProbe;
     private volatile String unavailableReason = "the kubernetes backend has not started";
     private volatile int watchMisses;
@@ -130,6 +132,7 @@ public class PodSandboxProvider implements SandboxProvider {
         warmPool = new WarmPool(this, cluster, templates, config, limits);
         pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker,
                 new SandboxNetworkPolicies(config.installation(), cluster), json);
+        transfers = new PodTransfers(this, cluster, templates, pods, config);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
         long collect = Math.max(1, config.collectInterval().toSeconds());
@@ -224,6 +227,22 @@ public class PodSandboxProvider implements SandboxProvider {
         }
         isolationProbe.measureOnce(sandbox, worker);
         return sandbox;
+    }
+
+    @Override
+    public Uni<Void> restore(SandboxSpec spec, RestoreRequest request) {
+        String reason = unavailableReason;
+        if (reason != null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can be made now: " + reason, null));
+        }
+        return Uni.createFrom().<Void> item(() -> {
+            transfers.restore(spec, request);
+            return null;
+        }).runSubscriptionOn(worker);
+    }
+
+    PodTransfers transfers() {
+        return transfers;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.agentbox.sandbox.kubernetes;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -44,6 +45,33 @@ final class PodTemplates {
     /** Sub-directories of the claim, made by the init container because the kubelet would make them root's. */
     static final Map<String, String> SUB_PATHS = Map.of("workspace", WORKSPACE, "home", HOME, "agentbox", RECORDS,
             "shell", SHELL_STATE);
+
+    /** Where a restore's new workspace is extracted: a sub-directory of the claim, {@code /workspace} of its pod. */
+    static final String RESTORE_WORKSPACE = "restore/workspace";
+    /** Where a restore's extraction marks itself complete, and where its pod mounts that directory. */
+    static final String RESTORE_OUTCOME = "restore/outcome";
+    static final String RESTORE_OUTCOME_MOUNT = "/restore";
+    /** The file whose presence in {@link #RESTORE_OUTCOME} says the new workspace is complete and flushed. */
+    static final String RESTORE_COMPLETE = "complete";
+    /** Where a partial restore's pod sees the current workspace, read-only. */
+    static final String RESTORE_SOURCE = "/source";
+
+    /**
+     * The first step of every pod on a claim, sandbox or restore: puts a completely extracted restore in place of the
+     * workspace, then removes what is left of restores. Each step is one rename, so a pod (or node) that dies at any
+     * point leaves a state the next run finishes: until the new workspace is marked complete, nothing but the restore
+     * directory is touched; once it is, the old workspace moves aside and the new one takes its name. Files made
+     * read-only by the agent are made writable first, or they could not be removed.
+     */
+    static final String FINISH_RESTORE = """
+            r=/data/restore
+            if [ -e "$r/outcome/complete" ] && [ -d "$r/workspace" ]; then
+                chmod -R u+rwX -- "$r/old" 2>/dev/null; rm -rf -- "$r/old"
+                if [ -d /data/workspace ]; then mv -- /data/workspace "$r/old" || exit 1; fi
+                mv -T -- "$r/workspace" /data/workspace || exit 1
+            fi
+            if [ -e "$r" ]; then chmod -R u+rwX -- "$r" 2>/dev/null; rm -rf -- "$r"; fi
+            """;
 
     private static final long KI = 1024;
     private static final long MI = KI * 1024;
@@ -101,7 +129,7 @@ final class PodTemplates {
                         .withFsGroup(config.runAsUser()).withFsGroupChangePolicy("OnRootMismatch")
                         .withSeccompProfile(runtimeDefault())
                         .build())
-                .withInitContainers(prepare())
+                .withInitContainers(prepare(false))
                 .withContainers(sandbox(limits))
                 .addNewVolume().withName(CLAIM_VOLUME).withNewPersistentVolumeClaim().withClaimName(claim)
                 .endPersistentVolumeClaim().endVolume()
@@ -123,15 +151,45 @@ final class PodTemplates {
                 .map(v -> v.getPersistentVolumeClaim().getClaimName()).findFirst().orElse(null);
     }
 
-    /** Makes the claim's sub-directories as the sandbox user before the sandbox container mounts them. */
-    private Container prepare() {
+    /**
+     * A pod that extracts a restore into a new workspace: like the sandbox pod, but its container sees only the new,
+     * empty workspace at {@code /workspace}, the directory where it marks the extraction complete, and, for a partial
+     * restore, the current workspace read-only at {@value #RESTORE_SOURCE}; not the home directory, the shell state
+     * or the exec records.
+     *
+     * @param withSource whether to mount the current workspace at {@value #RESTORE_SOURCE}
+     */
+    Pod restorePod(String name, String claim, Map<String, String> labels, Map<String, String> annotations,
+            SandboxSpec.Limits limits, boolean withSource) {
+        Pod pod = pod(name, claim, labels, annotations, limits);
+        pod.getSpec().setInitContainers(List.of(prepare(true)));
+        List<VolumeMount> mounts = new ArrayList<>(List.of(mount(CLAIM_VOLUME, WORKSPACE, RESTORE_WORKSPACE),
+                mount(CLAIM_VOLUME, RESTORE_OUTCOME_MOUNT, RESTORE_OUTCOME)));
+        if (withSource) {
+            mounts.add(new VolumeMountBuilder(mount(CLAIM_VOLUME, RESTORE_SOURCE, "workspace")).withReadOnly(true)
+                    .build());
+        }
+        mounts.add(mount(TMP_VOLUME, "/tmp", null));
+        pod.getSpec().getContainers().get(0).setVolumeMounts(mounts);
+        return pod;
+    }
+
+    /**
+     * Finishes or clears an earlier restore, then makes the claim's sub-directories as the sandbox user before the
+     * container mounts them (the kubelet would make them root's).
+     *
+     * @param restore whether the pod is a restore's, which also needs an empty new workspace
+     */
+    private Container prepare(boolean restore) {
         String dirs = SUB_PATHS.keySet().stream().sorted().map(d -> "/data/" + d).reduce((a, b) -> a + " " + b)
                 .orElseThrow();
+        String restoreDirs = restore ? " /data/" + RESTORE_WORKSPACE + " /data/" + RESTORE_OUTCOME : "";
         return new ContainerBuilder()
                 .withName("prepare")
                 .withImage(config.image())
                 .withImagePullPolicy(config.imagePullPolicy())
-                .withCommand("/bin/sh", "-c", "mkdir -p " + dirs + " /data/agentbox/execs")
+                .withCommand("/bin/sh", "-c", FINISH_RESTORE + "mkdir -p " + dirs + " /data/agentbox/execs"
+                        + restoreDirs)
                 .withSecurityContext(restricted())
                 .withResources(new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))
