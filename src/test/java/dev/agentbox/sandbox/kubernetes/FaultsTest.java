@@ -205,6 +205,27 @@ class FaultsTest {
         }
     }
 
+    @Test
+    void aRestoreWhoseStreamDropsLeavesTheWorkspaceAsItWasAndTheNextRestoreWorks() {
+        try (McpSession mcp = McpSession.open("fault-restore-drop")) {
+            mcp.sh("mkdir -p src && echo v1 > src/a && echo v1 > top && head -c 1000000 /dev/urandom > src/blob");
+            String name = "drop-" + McpSession.RUN;
+            assertThat(mcp.call("persist", Map.of("name", name)).isError()).isFalse();
+            mcp.sh("echo v2 > src/a; echo v2 > top; echo new > added");
+            // Half of the archive reaches the restore pod; its extraction then sees the end of its input.
+            harness().faults().dropNextExecIntoAfterInput(pod -> pod.endsWith("-restore"), 500_000);
+
+            ToolResponse failed = timed(() -> mcp.call("restore", Map.of("checkpoint", name)));
+
+            assertError(failed, "SANDBOX_UNAVAILABLE", "the workspace is unchanged");
+            assertThat(mcp.sh("cat src/a top added")).isEqualTo("v2\nv2\nnew\n");
+            ToolResponse restored = mcp.call("restore", Map.of("checkpoint", name));
+            assertThat(restored.isError()).as(McpSession.text(restored)).isFalse();
+            assertThat(mcp.sh("cat src/a top; test -e added || echo gone")).isEqualTo("v1\nv1\ngone\n");
+            assertThat(harness().pods()).noneMatch(p -> p.getMetadata().getName().endsWith("-restore"));
+        }
+    }
+
     /** Looks for a command among the sandbox's processes, through a second session of the conversation. */
     private static boolean running(String conversation, String command) {
         try (McpSession observer = McpSession.open(conversation)) {

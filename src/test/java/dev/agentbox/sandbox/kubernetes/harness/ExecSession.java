@@ -37,13 +37,17 @@ final class ExecSession extends WebSocketListener {
     private final CompletableFuture<Integer> done = new CompletableFuture<>();
     private volatile Process process;
     private volatile boolean dropped;
+    private final long dropAfterInput;
+    private long inputBytes;
 
     /**
      * @param dropAfterMillis break the stream this long after it opened, leaving the process running (a network
      *        fault), or -1
+     * @param dropAfterInput break the stream once this many bytes of stdin came, passing on none past them, or -1
      */
     ExecSession(Containers containers, Containers.Running container, List<String> argv, boolean stdin,
-            ExecutorService executor, long dropAfterMillis) {
+            ExecutorService executor, long dropAfterMillis, long dropAfterInput) {
+        this.dropAfterInput = dropAfterInput;
         this.containers = containers;
         this.container = container;
         this.argv = argv;
@@ -146,9 +150,19 @@ final class ExecSession extends WebSocketListener {
     }
 
     @Override
-    public void onMessage(WebSocket ws, byte[] bytes) {
-        if (bytes.length > 1 && bytes[0] == 0) {
-            input.add(Arrays.copyOfRange(bytes, 1, bytes.length));
+    public synchronized void onMessage(WebSocket ws, byte[] bytes) {
+        if (bytes.length <= 1 || bytes[0] != 0 || dropped) {
+            return;
+        }
+        int end = bytes.length;
+        if (dropAfterInput >= 0 && inputBytes + bytes.length - 1 >= dropAfterInput) {
+            end = (int) (1 + dropAfterInput - inputBytes);
+            dropped = true;
+            executor.execute(() -> ws.close(1011, "connection dropped by the harness"));
+        }
+        inputBytes += end - 1;
+        if (end > 1) {
+            input.add(Arrays.copyOfRange(bytes, 1, end));
         }
     }
 

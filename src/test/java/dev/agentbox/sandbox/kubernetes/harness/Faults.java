@@ -23,6 +23,9 @@ public final class Faults {
     private volatile String imagePullFailure;
     private volatile String unschedulable;
     private final AtomicLong execDrop = new AtomicLong(-1);
+    private volatile Predicate<String> dropPods = pod -> true;
+    private final AtomicLong inputDrop = new AtomicLong(-1);
+    private volatile Predicate<String> inputDropPods = pod -> false;
 
     /** Answers every request of the server with 503 while set. */
     public Faults apiDown(boolean down) {
@@ -73,6 +76,23 @@ public final class Faults {
         return this;
     }
 
+    /** The next exec stream into a pod whose name matches is dropped this long after it opens. */
+    public Faults dropNextExecIntoAfter(Predicate<String> pods, long millis) {
+        this.dropPods = pods;
+        execDrop.set(millis);
+        return this;
+    }
+
+    /**
+     * The next exec stream into a pod whose name matches is dropped once it has carried this many bytes of stdin;
+     * what follows never reaches the process, which keeps running.
+     */
+    public Faults dropNextExecIntoAfterInput(Predicate<String> pods, long bytes) {
+        this.inputDropPods = pods;
+        inputDrop.set(bytes);
+        return this;
+    }
+
     /** Clears every fault. */
     public void reset() {
         apiDown = false;
@@ -83,6 +103,9 @@ public final class Faults {
         imagePullFailure = null;
         unschedulable = null;
         execDrop.set(-1);
+        dropPods = pod -> true;
+        inputDrop.set(-1);
+        inputDropPods = pod -> false;
     }
 
     boolean apiDown() {
@@ -113,7 +136,14 @@ public final class Faults {
         return unschedulable;
     }
 
-    long takeExecDrop(List<String> argv) {
+    long takeInputDrop(String pod) {
+        return inputDropPods.test(pod) ? inputDrop.getAndSet(-1) : -1;
+    }
+
+    long takeExecDrop(String pod, List<String> argv) {
+        if (!dropPods.test(pod)) {
+            return -1;
+        }
         return execDrop.getAndSet(-1);
     }
 }
