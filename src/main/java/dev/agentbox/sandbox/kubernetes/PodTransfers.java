@@ -2,7 +2,6 @@ package dev.agentbox.sandbox.kubernetes;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,13 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
@@ -138,7 +133,7 @@ final class PodTransfers {
             String program = "exec bash -c " + PodScripts.quote(ARCHIVE_RUNNER) + " agentbox-archive "
                     + PodScripts.quote(ArchiveScripts.ARCHIVE) + " " + (request.maxBytes() + 1) + " "
                     + seconds(request.timeout()) + quoted(request.paths());
-            FileSink sink = new FileSink(out, request.maxBytes(), provider.worker());
+            ArchiveSink sink = new ArchiveSink(out, request.maxBytes(), provider.worker());
             ExecChannel channel = provider.shell(sandbox.podName()).raw(program, sink);
             ExecChannel.Ending end = await(channel, request.timeout().plus(SLACK));
             sink.drained().get(config.apiTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -388,74 +383,5 @@ final class PodTransfers {
         StringBuilder text = new StringBuilder();
         paths.forEach(p -> text.append(' ').append(PodScripts.quote(p)));
         return text.toString();
-    }
-
-    /**
-     * Writes an exec's standard output to a file off the I/O thread, one message at a time: the next is read from the
-     * stream only once the last is written. Past the limit it keeps nothing more and only drains.
-     */
-    private static final class FileSink implements ExecChannel.Sink {
-
-        private final FileChannel out;
-        private final long limit;
-        private final Executor worker;
-        private final AtomicLong written = new AtomicLong();
-        private final AtomicReference<IOException> failure = new AtomicReference<>();
-        private volatile boolean tooLarge;
-        private volatile CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
-
-        FileSink(FileChannel out, long limit, Executor worker) {
-            this.out = out;
-            this.limit = limit;
-            this.worker = worker;
-        }
-
-        @Override
-        public void accept(ByteBuffer bytes, Runnable more) {
-            byte[] copy = new byte[bytes.remaining()];
-            bytes.get(copy);
-            last = CompletableFuture.runAsync(() -> {
-                try {
-                    write(copy);
-                } finally {
-                    more.run();
-                }
-            }, worker);
-        }
-
-        private void write(byte[] bytes) {
-            if (failure.get() != null || tooLarge) {
-                return;
-            }
-            if (written.get() + bytes.length > limit) {
-                tooLarge = true;
-                return;
-            }
-            try {
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    out.write(buffer);
-                }
-                written.addAndGet(bytes.length);
-            } catch (IOException e) {
-                failure.set(e);
-            }
-        }
-
-        CompletableFuture<Void> drained() {
-            return last;
-        }
-
-        long written() {
-            return written.get();
-        }
-
-        boolean tooLarge() {
-            return tooLarge;
-        }
-
-        IOException failure() {
-            return failure.get();
-        }
     }
 }
