@@ -84,9 +84,12 @@ final class PodTransfers {
             (( s[1] == 0 )) || exit "${s[1]}"
             (( s[0] == 0 )) || { printf 'the archive was cut short on its way to the pod' >&2; exit %d; }
             sync -f /workspace || { printf 'the new workspace could not be flushed to disk' >&2; exit %d; }
-            : > %s/%s && sync -f %s || { printf 'the new workspace could not be marked complete' >&2; exit %d; }
+            : > %s/%s && sync -f %s || {
+                rm -f %s/%s; printf 'the new workspace could not be marked complete' >&2; exit %d
+            }
             """.formatted(TRAILER.length(), TRAILER, CUT_SHORT, NOT_MARKED, PodTemplates.RESTORE_OUTCOME_MOUNT,
-            PodTemplates.RESTORE_COMPLETE, PodTemplates.RESTORE_OUTCOME_MOUNT, NOT_MARKED);
+            PodTemplates.RESTORE_COMPLETE, PodTemplates.RESTORE_OUTCOME_MOUNT, PodTemplates.RESTORE_OUTCOME_MOUNT,
+            PodTemplates.RESTORE_COMPLETE, NOT_MARKED);
 
     /**
      * After a restore's stream broke: stops whatever still runs in the restore pod, so the answer cannot change
@@ -202,7 +205,7 @@ final class PodTransfers {
         }
         try {
             awaitReady(pod);
-            extract(name, request, size);
+            extract(pod, request, size);
             LOG.debugf("Workspace restored [conversation: %s, bytes: %d, took: %d ms]", id, size,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         } finally {
@@ -210,7 +213,8 @@ final class PodTransfers {
         }
     }
 
-    private void extract(String pod, RestoreRequest request, long size) {
+    private void extract(Pod restorePod, RestoreRequest request, long size) {
+        String pod = restorePod.getMetadata().getName();
         String program = "exec bash -c " + PodScripts.quote(RESTORE_RUNNER) + " agentbox-restore "
                 + PodScripts.quote(ArchiveScripts.EXTRACT) + " " + size + " " + seconds(request.timeout())
                 + quoted(request.paths());
@@ -226,6 +230,12 @@ final class PodTransfers {
             end = new ExecChannel.Ending(null, "", e);
         }
         if (end != null && end.exitCode() != null) {
+            // A failed run never wrote the mark, so the workspace is unchanged whatever ended it.
+            String loss = end.exitCode() == 0 ? null : lossOf(restorePod, end.exitCode());
+            if (loss != null) {
+                throw SandboxException.unavailable("The restore stopped because " + loss
+                        + "; the workspace is unchanged.", null);
+            }
             ExecResult result = result(end, started);
             if (end.exitCode() == CUT_SHORT || end.exitCode() == NOT_MARKED) {
                 throw new WorkspaceTransferException(WorkspaceTransferException.Kind.FAILED,
@@ -241,17 +251,37 @@ final class PodTransfers {
             LOG.infof("Restore finished although its stream broke [pod: %s]", pod);
             return;
         }
+        String state = outcome == null
+                ? "its pod cannot be asked whether it finished: if it did, the restored workspace appears when the "
+                        + "sandbox next starts, otherwise the workspace is unchanged"
+                : "the workspace is unchanged";
         if (end == null) {
             throw new WorkspaceTransferException(WorkspaceTransferException.Kind.TIMEOUT, "The restore ran past its "
-                    + "timeout of " + request.timeout().toSeconds() + " s and was stopped; the workspace is unchanged.");
+                    + "timeout of " + request.timeout().toSeconds() + " s and was stopped; " + state + ".");
         }
-        if (outcome == null) {
-            throw SandboxException.unavailable("The restore's pod " + pod + " stopped answering (" + why(end)
-                    + "); if its extraction had already finished, the restored workspace appears when the sandbox "
-                    + "next starts, otherwise the workspace is unchanged.", end.failure());
+        String loss = provider.lossReason(pod, restorePod.getMetadata().getUid());
+        throw SandboxException.unavailable("The restore's pod " + pod + " stopped answering (" + (loss != null ? loss
+                : why(end)) + "); " + state + ".", end.failure());
+    }
+
+    /**
+     * @return why the restore pod is no more, or {@code null} while it lives; after a run killed by a signal, which is
+     *         often the first sign of a pod going, the watch gets two seconds to hear of it
+     */
+    private String lossOf(Pod pod, int exitCode) {
+        long deadline = System.nanoTime() + (exitCode > 128 ? TimeUnit.SECONDS.toNanos(2) : 0);
+        while (true) {
+            String loss = provider.lossReason(pod.getMetadata().getName(), pod.getMetadata().getUid());
+            if (loss != null || System.nanoTime() >= deadline) {
+                return loss;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
         }
-        throw SandboxException.unavailable("The restore's pod " + pod + " stopped answering (" + why(end)
-                + "); the workspace is unchanged.", end.failure());
     }
 
     /** Streams the archive and its trailer into the restore's stdin, holding back while the connection is behind. */
