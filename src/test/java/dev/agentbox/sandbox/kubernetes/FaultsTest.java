@@ -226,6 +226,29 @@ class FaultsTest {
         }
     }
 
+    @Test
+    void aRestorePodEvictedMidwayFailsTheRestoreInTheClustersWordsAndLeavesTheWorkspace() throws Exception {
+        try (McpSession mcp = McpSession.open("fault-restore-evict")) {
+            mcp.sh("echo v1 > f && head -c 1000000 /dev/urandom > blob");
+            String name = "evict-" + McpSession.RUN;
+            assertThat(mcp.call("persist", Map.of("name", name)).isError()).isFalse();
+            mcp.sh("echo v2 > f; echo new > added");
+            String restorePod = "agentbox-" + conversationId(mcp) + "-restore";
+            // Half of the archive reaches the restore pod, which then waits for the rest until it is evicted.
+            harness().faults().stallNextExecIntoAfterInput(restorePod::equals, 500_000);
+            CompletableFuture<ToolResponse> restore = CompletableFuture.supplyAsync(
+                    () -> mcp.call("restore", Map.of("checkpoint", name)));
+            await().until(() -> harness().requests().stream().anyMatch(r -> r.contains(restorePod + "/exec")));
+
+            harness().evict(restorePod, "The node was low on resource: ephemeral-storage.");
+
+            ToolResponse failed = restore.get(BOUND_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertError(failed, "SANDBOX_UNAVAILABLE", "evicted: The node was low on resource");
+            assertThat(McpSession.text(failed)).contains("the workspace is unchanged");
+            assertThat(mcp.sh("cat f added")).isEqualTo("v2\nnew\n");
+        }
+    }
+
     /** Looks for a command among the sandbox's processes, through a second session of the conversation. */
     private static boolean running(String conversation, String command) {
         try (McpSession observer = McpSession.open(conversation)) {

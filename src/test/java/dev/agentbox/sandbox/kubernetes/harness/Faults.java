@@ -5,6 +5,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
@@ -24,8 +25,17 @@ public final class Faults {
     private volatile String unschedulable;
     private final AtomicLong execDrop = new AtomicLong(-1);
     private volatile Predicate<String> dropPods = pod -> true;
-    private final AtomicLong inputDrop = new AtomicLong(-1);
-    private volatile Predicate<String> inputDropPods = pod -> false;
+    private final AtomicReference<InputCut> inputCut = new AtomicReference<>();
+    private volatile Predicate<String> inputCutPods = pod -> false;
+
+    /**
+     * Where an exec's stdin stops reaching its process.
+     *
+     * @param afterBytes how many bytes of stdin pass
+     * @param dropStream whether the stream then breaks (else it stays open, and the process waits for more input)
+     */
+    record InputCut(long afterBytes, boolean dropStream) {
+    }
 
     /** Answers every request of the server with 503 while set. */
     public Faults apiDown(boolean down) {
@@ -88,8 +98,18 @@ public final class Faults {
      * what follows never reaches the process, which keeps running.
      */
     public Faults dropNextExecIntoAfterInput(Predicate<String> pods, long bytes) {
-        this.inputDropPods = pods;
-        inputDrop.set(bytes);
+        this.inputCutPods = pods;
+        inputCut.set(new InputCut(bytes, true));
+        return this;
+    }
+
+    /**
+     * The next exec into a pod whose name matches passes on this many bytes of stdin and no more, and keeps its stream
+     * open: its process waits for input that never comes, until something else (an eviction) ends it.
+     */
+    public Faults stallNextExecIntoAfterInput(Predicate<String> pods, long bytes) {
+        this.inputCutPods = pods;
+        inputCut.set(new InputCut(bytes, false));
         return this;
     }
 
@@ -104,8 +124,8 @@ public final class Faults {
         unschedulable = null;
         execDrop.set(-1);
         dropPods = pod -> true;
-        inputDrop.set(-1);
-        inputDropPods = pod -> false;
+        inputCut.set(null);
+        inputCutPods = pod -> false;
     }
 
     boolean apiDown() {
@@ -136,8 +156,8 @@ public final class Faults {
         return unschedulable;
     }
 
-    long takeInputDrop(String pod) {
-        return inputDropPods.test(pod) ? inputDrop.getAndSet(-1) : -1;
+    InputCut takeInputCut(String pod) {
+        return inputCutPods.test(pod) ? inputCut.getAndSet(null) : null;
     }
 
     long takeExecDrop(String pod, List<String> argv) {
