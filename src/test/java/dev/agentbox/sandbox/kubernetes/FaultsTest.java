@@ -4,9 +4,12 @@ import static dev.agentbox.files.FileToolsAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
@@ -234,15 +237,17 @@ class FaultsTest {
             assertThat(mcp.call("persist", Map.of("name", name)).isError()).isFalse();
             mcp.sh("echo v2 > f; echo new > added");
             String restorePod = "agentbox-" + conversationId(mcp) + "-restore";
+            Path extracting = harness().claimDir("agentbox-" + conversationId(mcp))
+                    .resolve("restore/workspace/blob");
             // Half of the archive reaches the restore pod, which then waits for the rest until it is evicted.
             harness().faults().stallNextExecIntoAfterInput(restorePod::equals, 500_000);
             CompletableFuture<ToolResponse> restore = CompletableFuture.supplyAsync(
                     () -> mcp.call("restore", Map.of("checkpoint", name)));
-            await().until(() -> harness().requests().stream().anyMatch(r -> r.contains(restorePod + "/exec")));
+            await().until(() -> Files.exists(extracting));
 
             harness().evict(restorePod, "The node was low on resource: ephemeral-storage.");
 
-            ToolResponse failed = restore.get(BOUND_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            ToolResponse failed = restore.get(BOUND_MS, TimeUnit.MILLISECONDS);
             assertError(failed, "SANDBOX_UNAVAILABLE", "evicted: The node was low on resource");
             assertThat(McpSession.text(failed)).contains("the workspace is unchanged");
             assertThat(mcp.sh("cat f added")).isEqualTo("v2\nnew\n");
