@@ -69,6 +69,14 @@ final class ConversationPods {
     }
 
     /**
+     * @return the name of the conversation's workspace claim, made (with an empty workspace) when it has none; for a
+     *         restore, which needs the claim but no sandbox. Blocking
+     */
+    String claimFor(ConversationKey conversation) {
+        return ensureClaim(conversation);
+    }
+
+    /**
      * Finds the conversation's pod, or makes it (and its claim) if it has none: create-if-absent with deterministic
      * names, so concurrent first calls on several replicas end up with one pod and one claim. Blocking.
      */
@@ -130,7 +138,7 @@ final class ConversationPods {
     }
 
     /** The conversation's workspace claim: the existing one, else a new one under its deterministic name. */
-    String ensureClaim(ConversationKey conversation) {
+    private String ensureClaim(ConversationKey conversation) {
         String id = conversation.id();
         List<PersistentVolumeClaim> existing = cluster.claims(id).stream()
                 .filter(c -> c.getMetadata().getDeletionTimestamp() == null).toList();

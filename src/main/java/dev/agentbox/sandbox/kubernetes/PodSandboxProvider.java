@@ -71,10 +71,12 @@ public class PodSandboxProvider implements SandboxProvider {
     private volatile OrphanCollector collector;
     private volatile WarmPool warmPool;
     private volatile ConversationPods pods;
-    private volatile PodTransfers transfers;
     private volatile PodIsolationProbe isolationProbe;
     private volatile String unavailableReason = "the kubernetes backend has not started";
     private volatile int watchMisses;
+
+    /** Workspace archives and restores; made in {@link #start}. */
+    private volatile PodTransfers transfers;
 
     @Inject
     PodSandboxProvider(Instance<KubernetesClient> clients, KubernetesConfig config, SandboxConfig sandboxConfig,
@@ -132,7 +134,6 @@ public class PodSandboxProvider implements SandboxProvider {
         warmPool = new WarmPool(this, cluster, templates, config, limits);
         pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker,
                 new SandboxNetworkPolicies(config.installation(), cluster), json);
-        transfers = new PodTransfers(this, cluster, templates, pods, config);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
         long collect = Math.max(1, config.collectInterval().toSeconds());
@@ -142,6 +143,7 @@ public class PodSandboxProvider implements SandboxProvider {
             scheduler.scheduleWithFixedDelay(() -> background("refilling the warm pool", warmPool::refill), 0, 10,
                     TimeUnit.SECONDS);
         }
+        transfers = new PodTransfers(this, cluster, templates, pods, config);
         LOG.infof("Kubernetes backend on %s [namespace: %s, installation: %s, image: %s, runtime-class: %s, "
                 + "warm-pool: %d, replica: %s]", client.getMasterUrl(), namespace, config.installation(),
                 config.image(), config.runtimeClass(), config.warmPool(), replica);
@@ -232,11 +234,13 @@ public class PodSandboxProvider implements SandboxProvider {
     @Override
     public Uni<Void> restore(SandboxSpec spec, RestoreRequest request) {
         String reason = unavailableReason;
-        if (reason != null) {
-            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can be made now: " + reason, null));
+        PodTransfers started = transfers;
+        if (reason != null || started == null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can be made now: "
+                    + (reason != null ? reason : "the kubernetes backend has not started"), null));
         }
         return Uni.createFrom().<Void> item(() -> {
-            transfers.restore(spec, request);
+            started.restore(spec, request);
             return null;
         }).runSubscriptionOn(worker);
     }

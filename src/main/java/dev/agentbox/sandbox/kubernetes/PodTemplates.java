@@ -129,8 +129,9 @@ final class PodTemplates {
                         .withFsGroup(config.runAsUser()).withFsGroupChangePolicy("OnRootMismatch")
                         .withSeccompProfile(runtimeDefault())
                         .build())
-                .withInitContainers(prepare(false))
+                .withInitContainers(prepare())
                 .withContainers(sandbox(limits))
+                .addToInitContainers(0, finishRestore(false))
                 .addNewVolume().withName(CLAIM_VOLUME).withNewPersistentVolumeClaim().withClaimName(claim)
                 .endPersistentVolumeClaim().endVolume()
                 .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir()
@@ -162,7 +163,7 @@ final class PodTemplates {
     Pod restorePod(String name, String claim, Map<String, String> labels, Map<String, String> annotations,
             SandboxSpec.Limits limits, boolean withSource) {
         Pod pod = pod(name, claim, labels, annotations, limits);
-        pod.getSpec().setInitContainers(List.of(prepare(true)));
+        pod.getSpec().getInitContainers().set(0, finishRestore(true));
         List<VolumeMount> mounts = new ArrayList<>(List.of(mount(CLAIM_VOLUME, WORKSPACE, RESTORE_WORKSPACE),
                 mount(CLAIM_VOLUME, RESTORE_OUTCOME_MOUNT, RESTORE_OUTCOME)));
         if (withSource) {
@@ -175,21 +176,38 @@ final class PodTemplates {
     }
 
     /**
-     * Finishes or clears an earlier restore, then makes the claim's sub-directories as the sandbox user before the
-     * container mounts them (the kubelet would make them root's).
+     * The first init container of every pod on a claim ({@link #FINISH_RESTORE}); a restore pod's also makes the
+     * empty new workspace and the directory of its mark.
      *
-     * @param restore whether the pod is a restore's, which also needs an empty new workspace
+     * @param restore whether the pod is a restore's
      */
-    private Container prepare(boolean restore) {
+    private Container finishRestore(boolean restore) {
+        String restoreDirs = restore ? "mkdir -p /data/" + RESTORE_WORKSPACE + " /data/" + RESTORE_OUTCOME + "\n" : "";
+        return new ContainerBuilder()
+                .withName("finish-restore")
+                .withImage(config.image())
+                .withImagePullPolicy(config.imagePullPolicy())
+                .withCommand("/bin/sh", "-c", FINISH_RESTORE + restoreDirs)
+                .withSecurityContext(restricted())
+                .withResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))
+                        .addToRequests("ephemeral-storage", new Quantity("16Mi"))
+                        .addToLimits("cpu", new Quantity("500m")).addToLimits("memory", new Quantity("64Mi"))
+                        .addToLimits("ephemeral-storage", new Quantity("16Mi"))
+                        .build())
+                .withVolumeMounts(mount(CLAIM_VOLUME, "/data", null))
+                .build();
+    }
+
+    /** Makes the claim's sub-directories as the sandbox user before the sandbox container mounts them. */
+    private Container prepare() {
         String dirs = SUB_PATHS.keySet().stream().sorted().map(d -> "/data/" + d).reduce((a, b) -> a + " " + b)
                 .orElseThrow();
-        String restoreDirs = restore ? " /data/" + RESTORE_WORKSPACE + " /data/" + RESTORE_OUTCOME : "";
         return new ContainerBuilder()
                 .withName("prepare")
                 .withImage(config.image())
                 .withImagePullPolicy(config.imagePullPolicy())
-                .withCommand("/bin/sh", "-c", FINISH_RESTORE + "mkdir -p " + dirs + " /data/agentbox/execs"
-                        + restoreDirs)
+                .withCommand("/bin/sh", "-c", "mkdir -p " + dirs + " /data/agentbox/execs")
                 .withSecurityContext(restricted())
                 .withResources(new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))

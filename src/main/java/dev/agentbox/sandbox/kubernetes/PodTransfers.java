@@ -192,7 +192,7 @@ final class PodTransfers {
         String name = restorePodName(id);
         Pod pod;
         try {
-            String claim = pods.ensureClaim(conversation);
+            String claim = pods.claimFor(conversation);
             removeRestorePod(name);
             Map<String, String> labels = PodLabels.base(config.installation());
             labels.put(PodLabels.RESTORE_OF, id);
