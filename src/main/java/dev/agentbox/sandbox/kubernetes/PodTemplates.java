@@ -152,6 +152,41 @@ final class PodTemplates {
                 .map(v -> v.getPersistentVolumeClaim().getClaimName()).findFirst().orElse(null);
     }
 
+    /** Makes the claim's sub-directories as the sandbox user before the sandbox container mounts them. */
+    private Container prepare() {
+        String dirs = SUB_PATHS.keySet().stream().sorted().map(d -> "/data/" + d).reduce((a, b) -> a + " " + b)
+                .orElseThrow();
+        return new ContainerBuilder()
+                .withName("prepare")
+                .withImage(config.image())
+                .withImagePullPolicy(config.imagePullPolicy())
+                .withCommand("/bin/sh", "-c", "mkdir -p " + dirs + " /data/agentbox/execs")
+                .withSecurityContext(restricted())
+                .withResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))
+                        .addToRequests("ephemeral-storage", new Quantity("16Mi"))
+                        .addToLimits("cpu", new Quantity("200m")).addToLimits("memory", new Quantity("64Mi"))
+                        .addToLimits("ephemeral-storage", new Quantity("16Mi"))
+                        .build())
+                .withVolumeMounts(mount(CLAIM_VOLUME, "/data", null))
+                .build();
+    }
+
+    private Container sandbox(SandboxSpec.Limits limits) {
+        ContainerBuilder container = new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(config.image())
+                .withImagePullPolicy(config.imagePullPolicy())
+                .withWorkingDir(WORKSPACE)
+                .withEnv(environment())
+                .withSecurityContext(restricted())
+                .withResources(resources(limits));
+        SUB_PATHS.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> container
+                .addToVolumeMounts(mount(CLAIM_VOLUME, e.getValue(), e.getKey())));
+        container.addToVolumeMounts(mount(TMP_VOLUME, "/tmp", null));
+        return container.build();
+    }
+
     /**
      * A pod that extracts a restore into a new workspace: like the sandbox pod, but its container sees only the new,
      * empty workspace at {@code /workspace}, the directory where it marks the extraction complete, and, for a partial
@@ -197,41 +232,6 @@ final class PodTemplates {
                         .build())
                 .withVolumeMounts(mount(CLAIM_VOLUME, "/data", null))
                 .build();
-    }
-
-    /** Makes the claim's sub-directories as the sandbox user before the sandbox container mounts them. */
-    private Container prepare() {
-        String dirs = SUB_PATHS.keySet().stream().sorted().map(d -> "/data/" + d).reduce((a, b) -> a + " " + b)
-                .orElseThrow();
-        return new ContainerBuilder()
-                .withName("prepare")
-                .withImage(config.image())
-                .withImagePullPolicy(config.imagePullPolicy())
-                .withCommand("/bin/sh", "-c", "mkdir -p " + dirs + " /data/agentbox/execs")
-                .withSecurityContext(restricted())
-                .withResources(new ResourceRequirementsBuilder()
-                        .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))
-                        .addToRequests("ephemeral-storage", new Quantity("16Mi"))
-                        .addToLimits("cpu", new Quantity("200m")).addToLimits("memory", new Quantity("64Mi"))
-                        .addToLimits("ephemeral-storage", new Quantity("16Mi"))
-                        .build())
-                .withVolumeMounts(mount(CLAIM_VOLUME, "/data", null))
-                .build();
-    }
-
-    private Container sandbox(SandboxSpec.Limits limits) {
-        ContainerBuilder container = new ContainerBuilder()
-                .withName(CONTAINER)
-                .withImage(config.image())
-                .withImagePullPolicy(config.imagePullPolicy())
-                .withWorkingDir(WORKSPACE)
-                .withEnv(environment())
-                .withSecurityContext(restricted())
-                .withResources(resources(limits));
-        SUB_PATHS.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> container
-                .addToVolumeMounts(mount(CLAIM_VOLUME, e.getValue(), e.getKey())));
-        container.addToVolumeMounts(mount(TMP_VOLUME, "/tmp", null));
-        return container.build();
     }
 
     private ResourceRequirements resources(SandboxSpec.Limits limits) {
