@@ -7,9 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +30,6 @@ import io.vertx.core.json.JsonObject;
 class CheckpointEscapeTest {
 
     private static final String CANARY_TEXT = "checkpoint canary: must never change or leak\n";
-    private static final Path STORE = Path.of("target/agentbox-test-state/checkpoints");
 
     private Path canaryDir;
     private Path canary;
@@ -219,49 +215,16 @@ class CheckpointEscapeTest {
         }
     }
 
-    /**
-     * Writes a hostile archive with Python's tarfile and plants it in the store as a checkpoint with a correct record,
-     * as someone with write access to the store could: the checksum cannot help then, the extraction must.
-     */
+    /** Plants a hostile archive as a checkpoint of the anonymous principal ({@link HostileArchives}). */
     private String plant(McpSession mcp, String base, String members) throws Exception {
         String name = name(base);
-        Path dir = Store.checkpointDir(name);
-        Files.createDirectories(dir);
-        Path archive = dir.resolve("archive.tar");
-        String script = """
-                import io, sys, tarfile
-                canary, canary_dir, out = sys.argv[1], sys.argv[2], sys.argv[3]
-                tar = tarfile.open(out, 'w', format=tarfile.GNU_FORMAT)
-                def add_file(name, data, mode=0o644, uid=2000):
-                    info = tarfile.TarInfo(name); info.size = len(data); info.mode = mode; info.uid = uid
-                    tar.addfile(info, io.BytesIO(data))
-                def add_link(name, target):
-                    info = tarfile.TarInfo(name); info.type = tarfile.SYMTYPE; info.linkname = target
-                    tar.addfile(info)
-                def add_hardlink(name, target):
-                    info = tarfile.TarInfo(name); info.type = tarfile.LNKTYPE; info.linkname = target
-                    tar.addfile(info)
-                def add_device(name, kind, major, minor):
-                    info = tarfile.TarInfo(name); info.type = kind; info.devmajor = major; info.devminor = minor
-                    tar.addfile(info)
-                """ + members + "tar.close()\n";
-        Process python = new ProcessBuilder("python3", "-c", script, canary.toString(), canaryDir.toString(),
-                archive.toString()).redirectErrorStream(true).start();
-        String output = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(python.waitFor()).as(output).isZero();
-        byte[] bytes = Files.readAllBytes(archive);
-        JsonObject record = new JsonObject().put("name", name).put("principal", "anonymous")
-                .put("conversation", McpSession.key("cpx-planted")).put("paths", List.of())
-                .put("size_bytes", bytes.length).put("sha256", HexFormat.of().formatHex(MessageDigest
-                        .getInstance("SHA-256").digest(bytes)))
-                .put("created_at", Instant.now().toString());
-        Files.writeString(dir.resolve("checkpoint.json"), record.encode());
+        HostileArchives.plant(HostileArchives.checkpointDir(name), name, canary, canaryDir, members);
         mcp.sh("true");
         return name;
     }
 
     private static Path archive(String name) throws Exception {
-        return Store.checkpointDir(name).resolve("archive.tar");
+        return HostileArchives.checkpointDir(name).resolve("archive.tar");
     }
 
     private static Path workspaceOf(McpSession mcp) {
@@ -275,15 +238,5 @@ class CheckpointEscapeTest {
 
     private static String name(String base) {
         return "cpx-" + base + "-" + McpSession.RUN;
-    }
-
-    /** Where the test store keeps the anonymous principal's checkpoints. */
-    private static final class Store {
-
-        static Path checkpointDir(String name) throws Exception {
-            String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest("anonymous".getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-            return STORE.resolve("principals").resolve(hash).resolve(name);
-        }
     }
 }

@@ -69,6 +69,14 @@ final class ConversationPods {
     }
 
     /**
+     * @return the name of the conversation's workspace claim, made (with an empty workspace) when it has none; for a
+     *         restore, which needs the claim but no sandbox. Blocking
+     */
+    String claimFor(ConversationKey conversation) {
+        return ensureClaim(conversation);
+    }
+
+    /**
      * Finds the conversation's pod, or makes it (and its claim) if it has none: create-if-absent with deterministic
      * names, so concurrent first calls on several replicas end up with one pod and one claim. Blocking.
      */

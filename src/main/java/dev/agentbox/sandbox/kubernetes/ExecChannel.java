@@ -46,15 +46,24 @@ final class ExecChannel implements WebSocket.Listener {
     record Ending(Integer exitCode, String stderr, Throwable failure) {
     }
 
-    private final Consumer<ByteBuffer> stdout;
+    /**
+     * Receives standard output with flow control: no further message is read from the stream until {@code more}
+     * runs, so a slow receiver holds the sender back instead of filling memory.
+     */
+    interface Sink {
+        void accept(ByteBuffer bytes, Runnable more);
+    }
+
+    private final Sink stdout;
     private final byte[] stdin;
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     private final CompletableFuture<Ending> ended = new CompletableFuture<>();
     private volatile WebSocket socket;
     private volatile Integer exitCode;
     private volatile String statusMessage;
 
-    private ExecChannel(byte[] stdin, Consumer<ByteBuffer> stdout) {
+    private ExecChannel(byte[] stdin, Sink stdout) {
         this.stdin = stdin;
         this.stdout = stdout;
     }
@@ -71,6 +80,18 @@ final class ExecChannel implements WebSocket.Listener {
      */
     static ExecChannel open(HttpClient http, URI target, byte[] stdin, Consumer<ByteBuffer> stdout,
             Duration connectTimeout) {
+        return open(http, target, stdin, (bytes, more) -> {
+            stdout.accept(bytes);
+            more.run();
+        }, connectTimeout);
+    }
+
+    /**
+     * Starts an exec whose standard output is taken with flow control; returns at once.
+     *
+     * @see #open(HttpClient, URI, byte[], Consumer, Duration)
+     */
+    static ExecChannel open(HttpClient http, URI target, byte[] stdin, Sink stdout, Duration connectTimeout) {
         ExecChannel channel = new ExecChannel(stdin, stdout);
         http.newWebSocketBuilder().subprotocol("v4.channel.k8s.io").uri(target)
                 .connectTimeout(connectTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -107,6 +128,39 @@ final class ExecChannel implements WebSocket.Listener {
         return ended;
     }
 
+    /**
+     * @return completes once the stream is open and the initial stdin is queued; never completes when the stream
+     *         could not be opened (see {@link #ended()})
+     */
+    CompletableFuture<Void> opened() {
+        return opened;
+    }
+
+    /**
+     * Queues more bytes for the command's standard input, after the initial ones. Call only after {@link #opened()}.
+     *
+     * @return whether the stream took them (false once it is closing or closed)
+     */
+    boolean send(byte[] bytes, int offset, int length) {
+        WebSocket ws = socket;
+        for (int at = 0; at < length; at += CHUNK) {
+            int n = Math.min(CHUNK, length - at);
+            ByteBuffer frame = ByteBuffer.allocate(n + 1).put((byte) 0).put(bytes, offset + at, n).flip();
+            if (ws == null || ended.isDone() || !ws.send(frame)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * @return bytes queued for sending and not yet written to the connection
+     */
+    long queued() {
+        WebSocket ws = socket;
+        return ws == null ? 0 : ws.queueSize();
+    }
+
     /** Closes the stream from this side; the command in the pod is not killed by this. */
     void close() {
         WebSocket ws = socket;
@@ -124,10 +178,17 @@ final class ExecChannel implements WebSocket.Listener {
             ByteBuffer frame = ByteBuffer.allocate(n + 1).put((byte) 0).put(stdin, at, n).flip();
             webSocket.send(frame);
         }
+        opened.complete(null);
     }
 
     @Override
     public void onMessage(WebSocket webSocket, ByteBuffer bytes) {
+        if (bytes.remaining() > 1 && bytes.get(bytes.position()) == 1) {
+            bytes.get();
+            // The sink asks for the next message itself, once it has taken this one.
+            stdout.accept(bytes, webSocket::request);
+            return;
+        }
         try {
             if (!bytes.hasRemaining()) {
                 return;
@@ -137,7 +198,6 @@ final class ExecChannel implements WebSocket.Listener {
                 return;
             }
             switch (channel) {
-                case 1 -> stdout.accept(bytes);
                 case 2 -> keepStderr(bytes);
                 case 3 -> status(bytes);
                 default -> {

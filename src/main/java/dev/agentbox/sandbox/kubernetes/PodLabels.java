@@ -29,6 +29,8 @@ final class PodLabels {
     static final String POOL = DOMAIN + "pool";
     static final String WARM = "warm";
     /** The egress profile whose NetworkPolicy selects the pod ({@code none} on warm-pool pods: the floor only). */
+    /** The label of a restore's pod: the conversation whose workspace it restores (not a sandbox of it). */
+    static final String RESTORE_OF = DOMAIN + "restore-of";
     static final String EGRESS_PROFILE = DOMAIN + "egress-profile";
     /** The egress rules a pod was made with ({@link EgressPolicy.Rules} as JSON), read back after a restart. */
     static final String EGRESS_RULES = DOMAIN + "egress-rules";

@@ -24,6 +24,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.egress.EgressPolicy;
+import dev.agentbox.sandbox.ArchiveRequest;
+import dev.agentbox.sandbox.ArchiveResult;
 import dev.agentbox.sandbox.ExecHandle;
 import dev.agentbox.sandbox.ExecRequest;
 import dev.agentbox.sandbox.Sandbox;
@@ -386,6 +388,18 @@ final class PodSandbox implements Sandbox {
         }
         List<String> ids = List.copyOf(discarded);
         shell.run(PodScripts.forget(ids), new byte[0]).thenRun(() -> discarded.removeAll(ids));
+    }
+
+    @Override
+    public Uni<ArchiveResult> archive(ArchiveRequest request) {
+        return Uni.createFrom().deferred(() -> {
+            if (!isAlive()) {
+                return Uni.createFrom().failure(lost("The sandbox's pod " + name + " is gone"));
+            }
+            touch();
+            return Uni.createFrom().item(() -> provider.transfers().archive(this, request))
+                    .runSubscriptionOn(provider.worker());
+        });
     }
 
     /** Runs a completion off the client's I/O thread, so that nothing a caller chains to it can block that thread. */

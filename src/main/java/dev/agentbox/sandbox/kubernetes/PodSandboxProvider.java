@@ -28,6 +28,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
 import dev.agentbox.sandbox.Isolation;
+import dev.agentbox.sandbox.RestoreRequest;
 import dev.agentbox.sandbox.Sandbox;
 import dev.agentbox.sandbox.SandboxConfig;
 import dev.agentbox.sandbox.SandboxException;
@@ -74,6 +75,9 @@ public class PodSandboxProvider implements SandboxProvider {
     private volatile PodIsolationProbe isolationProbe;
     private volatile String unavailableReason = "the kubernetes backend has not started";
     private volatile int watchMisses;
+
+    /** Workspace archives and restores; made in {@link #start}. */
+    private volatile PodTransfers transfers;
 
     @Inject
     PodSandboxProvider(Instance<KubernetesClient> clients, KubernetesConfig config, SandboxConfig sandboxConfig,
@@ -141,6 +145,7 @@ public class PodSandboxProvider implements SandboxProvider {
             scheduler.scheduleWithFixedDelay(() -> background("refilling the warm pool", warmPool::refill), 0, 10,
                     TimeUnit.SECONDS);
         }
+        transfers = new PodTransfers(this, cluster, templates, pods, config);
         LOG.infof("Kubernetes backend on %s [namespace: %s, installation: %s, image: %s, runtime-class: %s, "
                 + "warm-pool: %d, replica: %s]", client.getMasterUrl(), namespace, config.installation(),
                 config.image(), config.runtimeClass(), config.warmPool(), replica);
@@ -226,6 +231,24 @@ public class PodSandboxProvider implements SandboxProvider {
         }
         isolationProbe.measureOnce(sandbox, worker);
         return sandbox;
+    }
+
+    @Override
+    public Uni<Void> restore(SandboxSpec spec, RestoreRequest request) {
+        String reason = unavailableReason;
+        PodTransfers started = transfers;
+        if (reason != null || started == null) {
+            return Uni.createFrom().failure(SandboxException.unavailable("No sandbox can be made now: "
+                    + (reason != null ? reason : "the kubernetes backend has not started"), null));
+        }
+        return Uni.createFrom().<Void> item(() -> {
+            started.restore(spec, request);
+            return null;
+        }).runSubscriptionOn(worker);
+    }
+
+    PodTransfers transfers() {
+        return transfers;
     }
 
     @Override

@@ -67,6 +67,14 @@ final class PodShell {
     }
 
     /**
+     * Starts a program whose standard output is raw data rather than a reply (a workspace archive), taken with flow
+     * control; more input can follow through {@link ExecChannel#send} once the channel is open.
+     */
+    ExecChannel raw(String program, ExecChannel.Sink stdout) {
+        return ExecChannel.open(http, uri(), payload(program, new byte[0]), stdout, timeout);
+    }
+
+    /**
      * Runs a short program and collects its whole reply, within the API timeout.
      *
      * @return the reply's items; fails with {@link PodCallException} when the pod cannot be reached, is gone, or

@@ -52,6 +52,33 @@ final class PodTemplates {
     static final Map<String, String> SUB_PATHS = Map.of("workspace", WORKSPACE, "home", HOME, "agentbox", RECORDS,
             "shell", SHELL_STATE);
 
+    /** Where a restore's new workspace is extracted: a sub-directory of the claim, {@code /workspace} of its pod. */
+    static final String RESTORE_WORKSPACE = "restore/workspace";
+    /** Where a restore's extraction marks itself complete, and where its pod mounts that directory. */
+    static final String RESTORE_OUTCOME = "restore/outcome";
+    static final String RESTORE_OUTCOME_MOUNT = "/restore";
+    /** The file whose presence in {@link #RESTORE_OUTCOME} says the new workspace is complete and flushed. */
+    static final String RESTORE_COMPLETE = "complete";
+    /** Where a partial restore's pod sees the current workspace, read-only. */
+    static final String RESTORE_SOURCE = "/source";
+
+    /**
+     * The first step of every pod on a claim, sandbox or restore: puts a completely extracted restore in place of the
+     * workspace, then removes what is left of restores. Each step is one rename, so a pod (or node) that dies at any
+     * point leaves a state the next run finishes: until the new workspace is marked complete, nothing but the restore
+     * directory is touched; once it is, the old workspace moves aside and the new one takes its name. Files made
+     * read-only by the agent are made writable first, or they could not be removed.
+     */
+    static final String FINISH_RESTORE = """
+            r=/data/restore
+            if [ -e "$r/outcome/complete" ] && [ -d "$r/workspace" ]; then
+                chmod -R u+rwX -- "$r/old" 2>/dev/null; rm -rf -- "$r/old"
+                if [ -d /data/workspace ]; then mv -- /data/workspace "$r/old" || exit 1; fi
+                mv -T -- "$r/workspace" /data/workspace || exit 1
+            fi
+            if [ -e "$r" ]; then chmod -R u+rwX -- "$r" 2>/dev/null; rm -rf -- "$r"; fi
+            """;
+
     private static final long KI = 1024;
     private static final long MI = KI * 1024;
     private static final long GI = MI * 1024;
@@ -120,6 +147,7 @@ final class PodTemplates {
                         .build())
                 .withInitContainers(prepare(recordsReset))
                 .withContainers(sandbox(limits))
+                .addToInitContainers(0, finishRestore(false))
                 .addNewVolume().withName(CLAIM_VOLUME).withNewPersistentVolumeClaim().withClaimName(claim)
                 .endPersistentVolumeClaim().endVolume()
                 .addNewVolume().withName(TMP_VOLUME).withNewEmptyDir()
@@ -188,6 +216,53 @@ final class PodTemplates {
                 .addToVolumeMounts(mount(CLAIM_VOLUME, e.getValue(), e.getKey())));
         container.addToVolumeMounts(mount(TMP_VOLUME, "/tmp", null));
         return container.build();
+    }
+
+    /**
+     * A pod that extracts a restore into a new workspace: like the sandbox pod, but its container sees only the new,
+     * empty workspace at {@code /workspace}, the directory where it marks the extraction complete, and, for a partial
+     * restore, the current workspace read-only at {@value #RESTORE_SOURCE}; not the home directory, the shell state
+     * or the exec records.
+     *
+     * @param withSource whether to mount the current workspace at {@value #RESTORE_SOURCE}
+     */
+    Pod restorePod(String name, String claim, Map<String, String> labels, Map<String, String> annotations,
+            SandboxSpec.Limits limits, boolean withSource) {
+        Pod pod = pod(name, claim, labels, annotations, limits);
+        pod.getSpec().getInitContainers().set(0, finishRestore(true));
+        List<VolumeMount> mounts = new ArrayList<>(List.of(mount(CLAIM_VOLUME, WORKSPACE, RESTORE_WORKSPACE),
+                mount(CLAIM_VOLUME, RESTORE_OUTCOME_MOUNT, RESTORE_OUTCOME)));
+        if (withSource) {
+            mounts.add(new VolumeMountBuilder(mount(CLAIM_VOLUME, RESTORE_SOURCE, "workspace")).withReadOnly(true)
+                    .build());
+        }
+        mounts.add(mount(TMP_VOLUME, "/tmp", null));
+        pod.getSpec().getContainers().get(0).setVolumeMounts(mounts);
+        return pod;
+    }
+
+    /**
+     * The first init container of every pod on a claim ({@link #FINISH_RESTORE}); a restore pod's also makes the
+     * empty new workspace and the directory of its mark.
+     *
+     * @param restore whether the pod is a restore's
+     */
+    private Container finishRestore(boolean restore) {
+        String restoreDirs = restore ? "mkdir -p /data/" + RESTORE_WORKSPACE + " /data/" + RESTORE_OUTCOME + "\n" : "";
+        return new ContainerBuilder()
+                .withName("finish-restore")
+                .withImage(config.image())
+                .withImagePullPolicy(config.imagePullPolicy())
+                .withCommand("/bin/sh", "-c", FINISH_RESTORE + restoreDirs)
+                .withSecurityContext(restricted())
+                .withResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("32Mi"))
+                        .addToRequests("ephemeral-storage", new Quantity("16Mi"))
+                        .addToLimits("cpu", new Quantity("500m")).addToLimits("memory", new Quantity("64Mi"))
+                        .addToLimits("ephemeral-storage", new Quantity("16Mi"))
+                        .build())
+                .withVolumeMounts(mount(CLAIM_VOLUME, "/data", null))
+                .build();
     }
 
     private ResourceRequirements resources(SandboxSpec.Limits limits) {

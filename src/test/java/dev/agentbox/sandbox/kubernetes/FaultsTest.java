@@ -4,9 +4,12 @@ import static dev.agentbox.files.FileToolsAssertions.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
@@ -202,6 +205,52 @@ class FaultsTest {
             assertThat(running.getString("status")).isEqualTo("running");
             assertThat(running.getString("stdout")).isEqualTo("early\n");
             assertThat(mcp.follow(running.getString("job_id"))).isEqualTo("early\nlate\n");
+        }
+    }
+
+    @Test
+    void aRestoreWhoseStreamDropsLeavesTheWorkspaceAsItWasAndTheNextRestoreWorks() {
+        try (McpSession mcp = McpSession.open("fault-restore-drop")) {
+            mcp.sh("mkdir -p src && echo v1 > src/a && echo v1 > top && head -c 1000000 /dev/urandom > src/blob");
+            String name = "drop-" + McpSession.RUN;
+            assertThat(mcp.call("persist", Map.of("name", name)).isError()).isFalse();
+            mcp.sh("echo v2 > src/a; echo v2 > top; echo new > added");
+            // Half of the archive reaches the restore pod; its extraction then sees the end of its input.
+            harness().faults().dropNextExecIntoAfterInput(pod -> pod.endsWith("-restore"), 500_000);
+
+            ToolResponse failed = timed(() -> mcp.call("restore", Map.of("checkpoint", name)));
+
+            assertError(failed, "SANDBOX_UNAVAILABLE", "the workspace is unchanged");
+            assertThat(mcp.sh("cat src/a top added")).isEqualTo("v2\nv2\nnew\n");
+            ToolResponse restored = mcp.call("restore", Map.of("checkpoint", name));
+            assertThat(restored.isError()).as(McpSession.text(restored)).isFalse();
+            assertThat(mcp.sh("cat src/a top; test -e added || echo gone")).isEqualTo("v1\nv1\ngone\n");
+            assertThat(harness().pods()).noneMatch(p -> p.getMetadata().getName().endsWith("-restore"));
+        }
+    }
+
+    @Test
+    void aRestorePodEvictedMidwayFailsTheRestoreInTheClustersWordsAndLeavesTheWorkspace() throws Exception {
+        try (McpSession mcp = McpSession.open("fault-restore-evict")) {
+            mcp.sh("echo v1 > f && head -c 1000000 /dev/urandom > blob");
+            String name = "evict-" + McpSession.RUN;
+            assertThat(mcp.call("persist", Map.of("name", name)).isError()).isFalse();
+            mcp.sh("echo v2 > f; echo new > added");
+            String restorePod = "agentbox-" + conversationId(mcp) + "-restore";
+            Path extracting = harness().claimDir("agentbox-" + conversationId(mcp))
+                    .resolve("restore/workspace/blob");
+            // Half of the archive reaches the restore pod, which then waits for the rest until it is evicted.
+            harness().faults().stallNextExecIntoAfterInput(restorePod::equals, 500_000);
+            CompletableFuture<ToolResponse> restore = CompletableFuture.supplyAsync(
+                    () -> mcp.call("restore", Map.of("checkpoint", name)));
+            await().until(() -> Files.exists(extracting));
+
+            harness().evict(restorePod, "The node was low on resource: ephemeral-storage.");
+
+            ToolResponse failed = restore.get(BOUND_MS, TimeUnit.MILLISECONDS);
+            assertError(failed, "SANDBOX_UNAVAILABLE", "evicted: The node was low on resource");
+            assertThat(McpSession.text(failed)).contains("the workspace is unchanged");
+            assertThat(mcp.sh("cat f added")).isEqualTo("v2\nnew\n");
         }
     }
 

@@ -37,13 +37,18 @@ final class ExecSession extends WebSocketListener {
     private final CompletableFuture<Integer> done = new CompletableFuture<>();
     private volatile Process process;
     private volatile boolean dropped;
+    private final Faults.InputCut inputCut;
+    private boolean inputStopped;
+    private long inputBytes;
 
     /**
      * @param dropAfterMillis break the stream this long after it opened, leaving the process running (a network
      *        fault), or -1
+     * @param inputCut where stdin stops reaching the process, or {@code null}
      */
     ExecSession(Containers containers, Containers.Running container, List<String> argv, boolean stdin,
-            ExecutorService executor, long dropAfterMillis) {
+            ExecutorService executor, long dropAfterMillis, Faults.InputCut inputCut) {
+        this.inputCut = inputCut;
         this.containers = containers;
         this.container = container;
         this.argv = argv;
@@ -146,9 +151,22 @@ final class ExecSession extends WebSocketListener {
     }
 
     @Override
-    public void onMessage(WebSocket ws, byte[] bytes) {
-        if (bytes.length > 1 && bytes[0] == 0) {
-            input.add(Arrays.copyOfRange(bytes, 1, bytes.length));
+    public synchronized void onMessage(WebSocket ws, byte[] bytes) {
+        if (bytes.length <= 1 || bytes[0] != 0 || dropped || inputStopped) {
+            return;
+        }
+        int end = bytes.length;
+        if (inputCut != null && inputBytes + bytes.length - 1 >= inputCut.afterBytes()) {
+            end = (int) (1 + inputCut.afterBytes() - inputBytes);
+            inputStopped = true;
+            if (inputCut.dropStream()) {
+                dropped = true;
+                executor.execute(() -> ws.close(1011, "connection dropped by the harness"));
+            }
+        }
+        inputBytes += end - 1;
+        if (end > 1) {
+            input.add(Arrays.copyOfRange(bytes, 1, end));
         }
     }
 

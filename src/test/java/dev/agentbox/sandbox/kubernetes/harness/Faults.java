@@ -5,6 +5,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /**
@@ -23,6 +24,18 @@ public final class Faults {
     private volatile String imagePullFailure;
     private volatile String unschedulable;
     private final AtomicLong execDrop = new AtomicLong(-1);
+    private volatile Predicate<String> dropPods = pod -> true;
+    private final AtomicReference<InputCut> inputCut = new AtomicReference<>();
+    private volatile Predicate<String> inputCutPods = pod -> false;
+
+    /**
+     * Where an exec's stdin stops reaching its process.
+     *
+     * @param afterBytes how many bytes of stdin pass
+     * @param dropStream whether the stream then breaks (else it stays open, and the process waits for more input)
+     */
+    record InputCut(long afterBytes, boolean dropStream) {
+    }
 
     /** Answers every request of the server with 503 while set. */
     public Faults apiDown(boolean down) {
@@ -73,6 +86,33 @@ public final class Faults {
         return this;
     }
 
+    /** The next exec stream into a pod whose name matches is dropped this long after it opens. */
+    public Faults dropNextExecIntoAfter(Predicate<String> pods, long millis) {
+        this.dropPods = pods;
+        execDrop.set(millis);
+        return this;
+    }
+
+    /**
+     * The next exec stream into a pod whose name matches is dropped once it has carried this many bytes of stdin;
+     * what follows never reaches the process, which keeps running.
+     */
+    public Faults dropNextExecIntoAfterInput(Predicate<String> pods, long bytes) {
+        this.inputCutPods = pods;
+        inputCut.set(new InputCut(bytes, true));
+        return this;
+    }
+
+    /**
+     * The next exec into a pod whose name matches passes on this many bytes of stdin and no more, and keeps its stream
+     * open: its process waits for input that never comes, until something else (an eviction) ends it.
+     */
+    public Faults stallNextExecIntoAfterInput(Predicate<String> pods, long bytes) {
+        this.inputCutPods = pods;
+        inputCut.set(new InputCut(bytes, false));
+        return this;
+    }
+
     /** Clears every fault. */
     public void reset() {
         apiDown = false;
@@ -83,6 +123,9 @@ public final class Faults {
         imagePullFailure = null;
         unschedulable = null;
         execDrop.set(-1);
+        dropPods = pod -> true;
+        inputCut.set(null);
+        inputCutPods = pod -> false;
     }
 
     boolean apiDown() {
@@ -113,7 +156,14 @@ public final class Faults {
         return unschedulable;
     }
 
-    long takeExecDrop(List<String> argv) {
+    InputCut takeInputCut(String pod) {
+        return inputCutPods.test(pod) ? inputCut.getAndSet(null) : null;
+    }
+
+    long takeExecDrop(String pod, List<String> argv) {
+        if (!dropPods.test(pod)) {
+            return -1;
+        }
         return execDrop.getAndSet(-1);
     }
 }

@@ -95,9 +95,9 @@ final class HarnessDispatcher extends Dispatcher implements Resetable, CustomRes
         }
         Map<String, List<String>> params = parse(query);
         List<String> argv = params.getOrDefault("command", List.of());
-        long drop = harness.faults().takeExecDrop(argv);
+        long drop = harness.faults().takeExecDrop(podName, argv);
         return new MockResponse().withWebSocketUpgrade(new ExecSession(harness.containers(), container, argv,
-                List.of("true").equals(params.get("stdin")), executor, drop));
+                List.of("true").equals(params.get("stdin")), executor, drop, harness.faults().takeInputCut(podName)));
     }
 
     /** What the API server's admission would refuse. */
