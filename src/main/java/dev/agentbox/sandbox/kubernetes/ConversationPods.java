@@ -73,7 +73,7 @@ final class ConversationPods {
      *         restore, which needs the claim but no sandbox. Blocking
      */
     String claimFor(ConversationKey conversation) {
-        return ensureClaim(conversation);
+        return ensureClaim(conversation).getMetadata().getName();
     }
 
     /**
