@@ -1,7 +1,6 @@
 package dev.agentbox.sandbox.kubernetes;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,8 +44,6 @@ import io.smallrye.mutiny.Uni;
 final class PodSandbox implements Sandbox {
 
     private static final Logger LOG = Logger.getLogger(PodSandbox.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final char[] ID_CHARS = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
 
     private final PodSandboxProvider provider;
     private final ConversationKey conversation;
@@ -122,7 +119,7 @@ final class PodSandbox implements Sandbox {
 
     /** Starts an exec through one stream that reports the start, then the result. */
     private CompletableFuture<ExecHandle> launch(ExecRequest request) {
-        String id = newExecId();
+        String id = ExecRecord.newId();
         ExecRecord record = new ExecRecord(id, Instant.now(), request.labels());
         byte[] recordLine = recordLine(record);
         List<String> forgotten = List.copyOf(discarded);
@@ -471,11 +468,4 @@ final class PodSandbox implements Sandbox {
         return out;
     }
 
-    private static String newExecId() {
-        char[] id = new char[12];
-        for (int i = 0; i < id.length; i++) {
-            id[i] = ID_CHARS[RANDOM.nextInt(ID_CHARS.length)];
-        }
-        return new String(id);
-    }
 }

@@ -2,7 +2,8 @@ package dev.agentbox.sandbox.kubernetes;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Pattern;
+
+import dev.agentbox.sandbox.records.ExecRecord;
 
 /**
  * The POSIX shell programs the backend runs in a sandbox pod, one exec each. Every exec has the same short command
@@ -20,7 +21,6 @@ final class PodScripts {
     static final List<String> BOOT = List.of("/bin/sh", "-c", "IFS= read -r n && eval \"$(head -c \"$n\")\"");
 
     static final String EXECS = PodTemplates.RECORDS + "/execs";
-    private static final Pattern EXEC_ID = Pattern.compile("[a-z2-9]{12}");
 
     /** Functions every program starts with. */
     private static final String PROLOGUE = """
@@ -289,7 +289,7 @@ final class PodScripts {
      * @return whether a string is an exec id as the backend makes them
      */
     static boolean isExecId(String id) {
-        return id != null && EXEC_ID.matcher(id).matches();
+        return ExecRecord.isId(id);
     }
 
     private static String checkId(String id) {

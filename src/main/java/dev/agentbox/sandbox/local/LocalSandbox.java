@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -49,9 +47,6 @@ import io.smallrye.mutiny.Uni;
 final class LocalSandbox implements Sandbox {
 
     private static final Logger LOG = Logger.getLogger(LocalSandbox.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final char[] ID_CHARS = "abcdefghijkmnpqrstuvwxyz23456789".toCharArray();
-    private static final Pattern EXEC_ID = Pattern.compile("[a-z2-9]{12}");
     private static final String EXEC_FILE = "exec.json";
     /** Bytes of stderr kept per end for a transfer: tar's complaints, never the data. */
     static final int TRANSFER_CAPTURE = 16 * 1024;
@@ -144,7 +139,7 @@ final class LocalSandbox implements Sandbox {
         if (cgroups != null && cgroups.processCount() >= limits.pids() - 2) {
             cgroups.killLargestExecTree();
         }
-        String execId = newExecId();
+        String execId = ExecRecord.newId();
         ExecRecordFiles recordFiles = recordFiles(execId);
         Path recordDir = recordFiles.running();
         ExecRecord execRecord = new ExecRecord(execId, Instant.now(), request.labels());
@@ -236,7 +231,7 @@ final class LocalSandbox implements Sandbox {
         if (live != null) {
             return Optional.of(live);
         }
-        if (!EXEC_ID.matcher(id).matches()) {
+        if (!ExecRecord.isId(id)) {
             return Optional.empty();
         }
         return Optional.ofNullable(fromRecord(recordFiles(id)));
@@ -247,7 +242,7 @@ final class LocalSandbox implements Sandbox {
         Set<String> ids = new HashSet<>(running.keySet());
         for (Path dir : new Path[] { files.runningExecs(), files.execs() }) {
             try (Stream<Path> records = Files.list(dir)) {
-                records.map(r -> r.getFileName().toString()).filter(n -> EXEC_ID.matcher(n).matches())
+                records.map(r -> r.getFileName().toString()).filter(ExecRecord::isId)
                         .forEach(ids::add);
             } catch (NoSuchFileException e) {
                 // a runtime directory emptied by a reboot
@@ -413,11 +408,4 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
-    private static String newExecId() {
-        char[] id = new char[12];
-        for (int i = 0; i < id.length; i++) {
-            id[i] = ID_CHARS[RANDOM.nextInt(ID_CHARS.length)];
-        }
-        return new String(id);
-    }
 }
