@@ -791,8 +791,10 @@ static int capture_open(int dirfd, const char *name, uint64_t head, uint64_t tai
 	*c = (struct capture){ .name = name, .head = head, .tail = tail, .pipe = -1 };
 	put_le64(hdr + 16, head);
 	put_le64(hdr + 24, tail);
+	/* The file grows with the output, never past 32 + H + T: a short command's record stays a few bytes
+	 * on disk, also once it is copied off the tmpfs, where a sparse full-size file would not stay sparse. */
 	c->fd = openat(dirfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (c->fd < 0 || ftruncate(c->fd, (off_t)(CAPTURE_HDR + head + tail)) < 0) return -1;
+	if (c->fd < 0) return -1;
 	return write_full(c->fd, hdr, sizeof hdr, 0);
 }
 

@@ -132,6 +132,23 @@ abstract class JobsContract {
         }
     }
 
+    @Test
+    void aShortCommandsRecordTakesNoMoreRoomThanItsOutput() throws Exception {
+        try (McpSession mcp = McpSession.open("jobs-small-record")) {
+            String jobId = mcp.bash("echo hi; echo oops >&2", false, 10).getString("job_id");
+            String conversationId = McpSession.structured(mcp.call("sandbox_info", Map.of()))
+                    .getString("conversation_id");
+
+            // A record of every call is kept (jobs.retained per conversation): at full capture size each would take
+            // megabytes of disk for three bytes of output.
+            // Retried: the record may be on its way from the runtime tmpfs to the state directory.
+            await().ignoreExceptions().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(Files.size(recordFile(conversationId, jobId, "stdout"))).isEqualTo(32 + "hi\n".length());
+                assertThat(Files.size(recordFile(conversationId, jobId, "stderr"))).isEqualTo(32 + "oops\n".length());
+            });
+        }
+    }
+
     /**
      * @return where the backend keeps a file of a job's record, as this host sees it
      */
