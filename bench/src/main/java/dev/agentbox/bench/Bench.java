@@ -32,6 +32,7 @@ public final class Bench {
                 options.getOrDefault("api-key", ""));
         int calls = Integer.parseInt(options.getOrDefault("calls", "300"));
         int sandboxes = Integer.parseInt(options.getOrDefault("sandboxes", "40"));
+        int warmUp = Integer.parseInt(options.getOrDefault("warm-up", "3000"));
         int[] levels = Arrays.stream(options.getOrDefault("levels", "10,50,200").split(",")).filter(s -> !s.isBlank())
                 .mapToInt(Integer::parseInt).toArray();
 
@@ -44,11 +45,11 @@ public final class Bench {
             measurements.addAll(ExecFloor.run(target, calls));
         }
         if (sections.contains("round-trips")) {
-            measurements.addAll(RoundTrips.run(target, calls));
+            measurements.addAll(RoundTrips.run(target, calls, warmUp));
         }
         if (sections.contains("peers")) {
             measurements.addAll(Peers.run(Path.of(options.getOrDefault("peers", "bench/.peers")), calls,
-                    Integer.parseInt(options.getOrDefault("srt-calls", "20"))));
+                    Integer.parseInt(options.getOrDefault("srt-calls", "20")), warmUp));
         }
         if (sections.contains("creation")) {
             measurements.addAll(Creation.run(target, sandboxes));
@@ -66,7 +67,7 @@ public final class Bench {
                 environment.put(k.substring(8), v);
             }
         });
-        environment.put("settings", "calls=" + calls + ", sandboxes=" + sandboxes
+        environment.put("settings", "calls=" + calls + ", warm-up=" + warmUp + ", sandboxes=" + sandboxes
                 + (sections.contains("concurrency") ? ", levels=" + Arrays.toString(levels) : ""));
         new Report(Path.of(options.getOrDefault("out", "bench/results/latest")), environment).write(measurements,
                 concurrency);

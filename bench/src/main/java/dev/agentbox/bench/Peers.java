@@ -21,11 +21,11 @@ final class Peers {
     private Peers() {
     }
 
-    static List<Measurement> run(Path peers, int calls, int srtCalls) throws Exception {
+    static List<Measurement> run(Path peers, int calls, int srtCalls, int warmUp) throws Exception {
         List<Measurement> results = new ArrayList<>();
         Path everything = peers.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
         if (Files.exists(everything)) {
-            results.add(everythingEcho(everything, calls));
+            results.add(everythingEcho(everything, calls, warmUp));
         }
         Path srt = peers.resolve("node_modules/.bin/srt");
         if (Files.exists(srt)) {
@@ -34,7 +34,7 @@ final class Peers {
         return results;
     }
 
-    private static Measurement everythingEcho(Path script, int calls) throws Exception {
+    private static Measurement everythingEcho(Path script, int calls, int warmUp) throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -46,6 +46,10 @@ final class Peers {
         try {
             awaitPort(port);
             McpHttp mcp = new McpHttp(URI.create("http://127.0.0.1:" + port + "/mcp"), Map.of());
+            // Warmed up as long as agentbox's bash is, so that both are compared in their steady state.
+            for (int i = 0; i < warmUp; i++) {
+                mcp.call("echo", Map.of("message", "hi"));
+            }
             Measurement echo = RoundTrips.measure("peer: `@modelcontextprotocol/server-everything` `echo` (no sandbox)",
                     calls, i -> mcp.call("echo", Map.of("message", "hi")));
             return new Measurement(echo.section(), echo.name(), echo.samples(), "the protocol's cost alone, in Node");

@@ -32,6 +32,7 @@ import dev.agentbox.sandbox.kubernetes.harness.KubeletHarness;
 class KubernetesBench {
 
     private static final int EXECS = Integer.getInteger("bench.calls", 300);
+    private static final int WARM_UP = Integer.getInteger("bench.warm-up", 1000);
     private static final int STARTS = Integer.getInteger("bench.sandboxes", 20);
 
     @Test
@@ -133,7 +134,8 @@ class KubernetesBench {
                     "bench/target/agentbox-bench.jar:bench/target/lib/*", "dev.agentbox.bench.Bench",
                     "--mcp=http://127.0.0.1:" + port + "/mcp", "--pid=" + server.pid(), "--state-dir=/nonexistent",
                     "--runtime-dir=/nonexistent", "--cgroup-parent=none", "--log=" + log, "--out=" + out,
-                    "--calls=" + EXECS, "--sandboxes=" + STARTS, "--sections=round-trips,creation").inheritIO()
+                    "--calls=" + EXECS, "--warm-up=" + WARM_UP, "--sandboxes=" + STARTS,
+                    "--sections=round-trips,creation").inheritIO()
                     .start();
             if (bench.waitFor() != 0) {
                 throw new IllegalStateException("the benchmark program failed; server log: " + Files.readString(log));
