@@ -34,15 +34,33 @@ final class FileScripts {
             set -u
             ws=/workspace
             die() { printf '%s' "$2" >&2; exit "$1"; }
+            # Sets r to the path with every symlink, '.' and '..' resolved. Without a symlink on the way the text alone
+            # resolves it, with builtins; at the first symlink realpath takes over.
             resolve() {
-                local p=$1
+                local p=$1 rest part
                 [[ $p == /* ]] || p=$ws/$p
-                r=$(realpath -m -- "$p" 2>&1) || die 90 "$r"
+                r= rest=$p/
+                while [[ -n $rest ]]; do
+                    part=${rest%%/*} rest=${rest#*/}
+                    case $part in
+                    '' | .) ;;
+                    ..) r=${r%/*} ;;
+                    *)
+                        r=$r/$part
+                        if [[ -L $r ]]; then r=$(realpath -m -- "$p" 2>&1) || die 90 "$r"; break; fi
+                        ;;
+                    esac
+                done
+                r=${r:-/}
                 [[ $r == "$ws" || $r == "$ws"/* ]] || die 91 "$r"
             }
             """;
 
-    /** Args: path, first line, line limit (0: all), byte cap, size limit. Prints the resolved path and size, then the lines. */
+    /**
+     * Args: path, first line, line limit (0: all), byte cap, size limit. Prints the resolved path and size, then the
+     * lines. Every process counts (each costs a fork and an exec in the sandbox), so the checks are builtins where bash
+     * has them, and a whole small file read from its start is one {@code cat}.
+     */
     static final String READ = PROLOGUE + """
             resolve "$1"
             [[ -e $r ]] || die 92 "$r"
@@ -51,15 +69,18 @@ final class FileScripts {
             [[ -r $r ]] || die 99 "$r"
             size=$(stat -c %s -- "$r") || die 90 "cannot stat $r"
             (( size > $5 )) && die 94 "$size"
-            if LC_ALL=C grep -qaP '\\x00' < <(head -c 8192 -- "$r"); then die 95 "$r"; fi
+            # Binary when a NUL is among the first 8 KiB: read stops at it, successfully, with fewer than 8192 read.
+            if IFS= read -r -d '' -n 8192 start < "$r" && (( ${#start} < 8192 )); then die 95 "$r"; fi
             printf '%s\\n%s\\n' "$r" "$size"
+            if (( $2 == 1 && size <= $4 )); then exec cat -- "$r"; fi
             if (( $2 > 1 )); then tail -n "+$2" -- "$r"; else cat -- "$r"; fi \\
                 | if (( $3 > 0 )); then head -n "$3"; else cat; fi | head -c "$4"
             """;
 
     /**
      * Args: path, expected SHA-256 of the current content (or empty). Stdin: the content. Prints the resolved path and whether
-     * the file existed.
+     * the file existed. The content goes to a new file beside the target (created exclusively, noclobber), which then
+     * replaces it; an existing file's permissions carry over.
      */
     static final String WRITE = PROLOGUE + """
             resolve "$1"
@@ -70,12 +91,21 @@ final class FileScripts {
                 [[ ${current%% *} == "$2" ]] || die 97 "$r"
             fi
             dir=${r%/*}
-            err=$(mkdir -p -- "$dir" 2>&1) || die 96 "$err"
+            if [[ ! -d $dir ]]; then err=$(mkdir -p -- "$dir" 2>&1) || die 96 "$err"; fi
             existed=no
             [[ -e $r ]] && existed=yes
-            tmp=$(mktemp -p "$dir" .agentbox-write.XXXXXX 2>&1) || die 99 "$tmp"
+            umask 022
+            tmp=$dir/.agentbox-write.$$.$RANDOM$RANDOM
+            # Created exclusively (noclobber) without a subshell; only a failure pays for one, to say why.
+            set -C
+            if ! { : > "$tmp"; } 2>/dev/null; then
+                err=$({ : > "$tmp"; } 2>&1)
+                [[ $err == *"No space left"* ]] && die 100 "$err"
+                die 99 "cannot create a file in $dir: ${err##*: }"
+            fi
+            set +C
             if ! err=$(cat 2>&1 > "$tmp"); then rm -f -- "$tmp"; die 100 "${err:-the write was interrupted}"; fi
-            if [[ $existed == yes ]]; then chmod --reference="$r" -- "$tmp"; else chmod 0644 -- "$tmp"; fi
+            if [[ $existed == yes ]]; then chmod --reference="$r" -- "$tmp"; fi
             err=$(mv -f -T -- "$tmp" "$r" 2>&1) || { rm -f -- "$tmp"; die 100 "$err"; }
             printf '%s\\n%s\\n' "$r" "$existed"
             """;

@@ -73,6 +73,23 @@ abstract class FilesContract {
     }
 
     @Test
+    void readFileLooksForANulInTheFirst8KiBOnly() {
+        try (McpSession mcp = McpSession.open("files-nul")) {
+            mcp.sh("head -c 8191 /dev/zero | tr '\\0' a > nul-at-8191.txt; printf '\\0' >> nul-at-8191.txt;"
+                    + "head -c 8192 /dev/zero | tr '\\0' a > nul-at-8192.txt; printf '\\0' >> nul-at-8192.txt;"
+                    + "for i in $(seq 5000); do printf '\u00e9'; done > accents.txt;"
+                    + "for i in $(seq 3000); do printf '\u00e9'; done > accents-nul.txt; printf '\\0' >> accents-nul.txt");
+
+            assertError(mcp.call("read_file", Map.of("path", "nul-at-8191.txt")), "BINARY_FILE", "nul-at-8191.txt");
+            assertThat(mcp.call("read_file", Map.of("path", "nul-at-8192.txt")).isError()).isFalse();
+            // Characters of two bytes each: 10,000 bytes, no NUL, so text; a NUL at byte 6,000 makes it binary.
+            assertThat(McpSession.text(mcp.call("read_file", Map.of("path", "accents.txt"))))
+                    .startsWith("     1\t" + "\u00e9".repeat(2000) + " [... line cut]\n");
+            assertError(mcp.call("read_file", Map.of("path", "accents-nul.txt")), "BINARY_FILE", "accents-nul.txt");
+        }
+    }
+
+    @Test
     void readFileRefusesFilesOverTheSizeLimit() {
         try (McpSession mcp = McpSession.open("files-too-large")) {
             mcp.sh("head -c 11000000 /dev/zero | tr '\\0' 'a' > big.txt");
@@ -91,6 +108,17 @@ abstract class FilesContract {
             assertThat(McpSession.structured(written).getBoolean("created")).isFalse();
             assertThat(mcp.sh("stat -c %a run.sh; ./run.sh; ls -a | grep -c agentbox-write || true"))
                     .isEqualTo("750\nnew\n0\n");
+        }
+    }
+
+    @Test
+    void writeFileIntoADirectoryTheSandboxMayNotWriteSaysSo() {
+        try (McpSession mcp = McpSession.open("files-read-only-dir")) {
+            mcp.sh("mkdir ro && chmod 555 ro");
+
+            assertError(mcp.call("write_file", Map.of("path", "ro/x.txt", "content", "x")), "FORBIDDEN",
+                    "Permission denied");
+            assertThat(mcp.sh("ls -A ro")).isEmpty();
         }
     }
 
