@@ -43,6 +43,8 @@ public class Shell {
 
     private static final Logger LOG = Logger.getLogger(Shell.class);
     private static final Duration TICK = Duration.ofMillis(200);
+    /** What the C library says for ENOSPC, in the locale every command starts with. */
+    private static final String NO_SPACE = "No space left on device";
 
     /**
      * Runs the command (read from stdin, so its length is not bound by the kernel's argument limit) in the saved
@@ -236,7 +238,29 @@ public class Shell {
                     + "failed; the processes the command left running were killed. Start fewer processes at once.",
                     bash);
         }
+        if (failedForSpace(result)) {
+            throw new ToolFailure(Reason.DISK_FULL, "The command failed because a file system of the sandbox is full "
+                    + "(\"" + NO_SPACE + "\" in its stderr): the workspace's disk or /tmp, which is small and held in "
+                    + "memory. Delete what is no longer needed (du -sh /workspace/* /tmp/* shows what takes the room) "
+                    + "and run the command again.", bash);
+        }
         return bash;
+    }
+
+    /**
+     * @return whether the command failed and its stderr says that a disk was full (in the head and tail kept of it)
+     */
+    private static boolean failedForSpace(ExecResult result) {
+        if (result.shellExitCode() == 0) {
+            return false;
+        }
+        CapturedOutput stderr = result.stderr();
+        return contains(stderr.tail(), NO_SPACE) || contains(stderr.head(), NO_SPACE);
+    }
+
+    private static boolean contains(byte[] bytes, String text) {
+        return bytes.length >= text.length()
+                && new String(bytes, StandardCharsets.ISO_8859_1).contains(text);
     }
 
     /**

@@ -48,6 +48,23 @@ class ResourceBombTest {
     }
 
     @Test
+    void aCommandThatFillsADiskGetsDiskFullAndTheNextCallWorks() {
+        try (McpSession mcp = McpSession.open("bomb-disk")) {
+            // /dev/shm is a quarter of /tmp's size: the smallest disk a command can fill here.
+            ToolResponse response = mcp.call("bash", Map.of("command", "head -c 512M /dev/zero > /dev/shm/fill"));
+
+            assertThat(response.isError()).isTrue();
+            JsonObject error = McpSession.structured(response);
+            assertThat(error.getString("reason")).isEqualTo("DISK_FULL");
+            assertThat(error.getString("message")).contains("No space left on device").contains("du -sh");
+            assertThat(error.getJsonObject("details").getInteger("exit_code")).isEqualTo(1);
+            assertThat(mcp.sh("rm /dev/shm/fill; echo recovered")).isEqualTo("recovered\n");
+            // Only a command that failed is taken for one that ran out of space.
+            assertThat(mcp.call("bash", Map.of("command", "echo 'No space left on device' >&2")).isError()).isFalse();
+        }
+    }
+
+    @Test
     void endlessOutputIsCutAndStoppedByTheTimeout() {
         try (McpSession mcp = McpSession.open("bomb-yes"); McpSession bystander = McpSession.open("bomb-bystander-2")) {
             long heapBefore = usedHeap();
