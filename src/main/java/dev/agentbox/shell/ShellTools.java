@@ -46,7 +46,8 @@ public class ShellTools implements ToolSet {
                 job_output); background: true returns the job_id at once. The timeout defaults to %d s (%d s in \
                 the background, at most %d s); at the timeout the command and every process it started are \
                 killed (TIMEOUT). Processes started with & survive the call. Limits for the whole sandbox: %d MiB \
-                of memory (OOM_KILLED) and %d processes (PIDS_EXHAUSTED); no network. /workspace persists; /tmp \
+                of memory (OOM_KILLED) and %d processes (PIDS_EXHAUSTED); a command that fails for a full disk \
+                answers DISK_FULL; no network. /workspace persists; /tmp \
                 is private and lost when the sandbox stops after %d minutes without calls or running jobs.\
                 """.formatted(config.maxOutputChars(), jobs.foregroundWait().toSeconds(),
                 config.defaultTimeout().toSeconds(), config.maxTimeout().toSeconds(), config.maxTimeout().toSeconds(),

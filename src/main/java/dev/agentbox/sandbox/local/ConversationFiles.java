@@ -1,5 +1,6 @@
 package dev.agentbox.sandbox.local;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -15,14 +16,39 @@ record ConversationFiles(Path root, Path runtime) {
     /** Names the directories of workspace transfers, below a conversation's directories. */
     static final String TRANSFER_PREFIX = "transfer-";
 
-    /** Bound at {@code /workspace}: the agent's files. */
+    /** Bound at {@code /workspace}: the agent's files, unless the conversation has a volume. */
     Path workspace() {
         return root.resolve("workspace");
     }
 
-    /** Bound at {@code /home/agent}: dot files and caches, kept apart from the workspace. */
+    /** Bound at {@code /home/agent}: dot files and caches, kept apart from the workspace; unless it has a volume. */
     Path home() {
         return root.resolve("home");
+    }
+
+    /** The image of the conversation's volume (see {@link WorkspaceVolumes}), which holds its workspace and home. */
+    Path volumeImage() {
+        return root.resolve("volume.img");
+    }
+
+    /** Where the volume is mounted, in the namespaces that mount it; an empty directory on the host. */
+    Path volume() {
+        return root.resolve("volume");
+    }
+
+    /** Whether the workspace and home are on a volume of their own, rather than directories of the state directory. */
+    boolean hasVolume() {
+        return Files.exists(volumeImage());
+    }
+
+    /** What is bound at {@code /workspace}, as the sandbox's init sees it. */
+    Path workspaceSource() {
+        return hasVolume() ? volume().resolve(WorkspaceVolumes.WORKSPACE) : workspace();
+    }
+
+    /** What is bound at {@code /home/agent}, as the sandbox's init sees it. */
+    Path homeSource() {
+        return hasVolume() ? volume().resolve(WorkspaceVolumes.HOME) : home();
     }
 
     /** Bound at {@code /run/agentbox}: the shell's saved working directory and exported variables. */

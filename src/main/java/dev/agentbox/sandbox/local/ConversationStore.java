@@ -29,10 +29,15 @@ final class ConversationStore {
     private final Path runtimeDir;
     private final int uidBase;
     private final int uidCount;
+    private final long volumeBytes;
     private final ObjectMapper json;
     private final BitSet usedUids = new BitSet();
 
-    ConversationStore(Path stateDir, Path runtimeDir, int uidBase, int uidCount, ObjectMapper json)
+    /**
+     * @param volumeBytes the size of each new conversation's volume (see {@link WorkspaceVolumes}), or 0 for plain
+     *        directories
+     */
+    ConversationStore(Path stateDir, Path runtimeDir, int uidBase, int uidCount, long volumeBytes, ObjectMapper json)
             throws IOException {
         this.conversationsDir = stateDir.resolve("conversations");
         this.runtimeDir = runtimeDir.resolve("conversations");
@@ -40,6 +45,7 @@ final class ConversationStore {
         Files.setPosixFilePermissions(runtimeDir, PosixFilePermissions.fromString("rwx------"));
         this.uidBase = uidBase;
         this.uidCount = uidCount;
+        this.volumeBytes = volumeBytes;
         this.json = json;
         Files.createDirectories(conversationsDir);
         Files.setPosixFilePermissions(conversationsDir, PosixFilePermissions.fromString("rwx--x--x"));
@@ -74,10 +80,14 @@ final class ConversationStore {
         Meta meta = new Meta(key.principal(), key.key(), uid, Instant.now());
         Files.createDirectories(files.root());
         Files.setPosixFilePermissions(files.root(), PosixFilePermissions.fromString("rwx------"));
-        for (Path owned : new Path[] { files.workspace(), files.home() }) {
-            Files.createDirectories(owned);
-            Files.setAttribute(owned, "unix:uid", uid);
-            Files.setAttribute(owned, "unix:gid", uid);
+        if (volumeBytes > 0) {
+            WorkspaceVolumes.create(files, uid, volumeBytes);
+        } else {
+            for (Path owned : new Path[] { files.workspace(), files.home() }) {
+                Files.createDirectories(owned);
+                Files.setAttribute(owned, "unix:uid", uid);
+                Files.setAttribute(owned, "unix:gid", uid);
+            }
         }
         Files.createDirectories(files.execs());
         Files.createDirectories(files.sandbox());

@@ -40,7 +40,12 @@ final class HostTrees {
         run(List.of("sync", "--file-system", "--", path.toString()), "sync " + path);
     }
 
-    private static void run(List<String> command, String what) throws IOException {
+    /**
+     * Runs a command of the host as root and waits for it.
+     *
+     * @param what what it does, for the message of the exception when it fails (with its output)
+     */
+    static void run(List<String> command, String what) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         byte[] output = process.getInputStream().readNBytes(4096);

@@ -67,6 +67,15 @@ public interface LocalConfig {
     MemorySize tmpSize();
 
     /**
+     * The disk quota of each new conversation, {@code 0} for none: its workspace and home directory share a file
+     * system of this size of their own (a sparse ext4 image, mounted only inside its sandboxes), so that filling it
+     * answers {@code DISK_FULL} there and nowhere else; without it the workspaces share the state directory's disk.
+     * Conversations made before it was set keep their plain directories; a volume keeps the size it was made with.
+     */
+    @WithDefault("10G")
+    MemorySize workspaceQuota();
+
+    /**
      * The least isolation under which commands may run. {@code FULL} (the default) refuses to run anything when a
      * protection is missing on this host; {@code PARTIAL} also accepts sandboxes whose cgroup limits (memory, pids,
      * CPU) cannot be enforced. Whatever is accepted, the isolation actually achieved is reported by

@@ -108,8 +108,17 @@ public class LocalSandboxProvider implements SandboxProvider {
             exitRecords = new ExitRecords(json);
             execServer = new ExecServerClient(json);
             helper = ExecHelper.install(stateDir.resolve("bin"));
+            long volumeBytes = config.workspaceQuota().asLongValue();
+            if (volumeBytes > 0) {
+                String volumeProblem = WorkspaceVolumes.probe(stateDir);
+                if (volumeProblem != null) {
+                    refuse("workspace volumes for the disk quota cannot be used here (" + volumeProblem + "); set "
+                            + "agentbox.local.workspace-quota=0 to run without a quota per workspace");
+                    return;
+                }
+            }
             store = new ConversationStore(stateDir, config.runtimeDir().toAbsolutePath().normalize(), config.uidBase(),
-                    config.uidCount(), json);
+                    config.uidCount(), volumeBytes, json);
             Cgroups candidate = new Cgroups(config.cgroupRoot(), config.cgroupParent());
             String cgroupProblem = candidate.prepare();
             cgroups = cgroupProblem == null ? candidate : null;
@@ -289,6 +298,9 @@ public class LocalSandboxProvider implements SandboxProvider {
     private LocalSandbox create(SandboxSpec spec, ConversationStore.Meta meta) {
         ConversationFiles files = store.files(spec.conversation().id());
         try {
+            if (files.hasVolume()) {
+                WorkspaceVolumes.awaitReleased(files);
+            }
             return startSandbox(spec, meta, files, SandboxLayout.initCommand(config.bwrap(), files,
                     config.tmpSize().asLongValue()), true);
         } catch (IOException e) {

@@ -33,10 +33,10 @@ final class SandboxLayout {
      */
     static List<String> initCommand(String bwrap, ConversationFiles files, long tmpSizeBytes) throws IOException {
         List<String> args = system(bwrap, files, tmpSizeBytes);
-        args.addAll(List.of("--bind", files.workspace().toString(), WORKSPACE,
-                "--bind", files.home().toString(), HOME,
+        args.addAll(List.of("--bind", files.workspaceSource().toString(), WORKSPACE,
+                "--bind", files.homeSource().toString(), HOME,
                 "--bind", files.shellState().toString(), SHELL_STATE));
-        return finish(args);
+        return files.hasVolume() ? WorkspaceVolumes.mounted(files, finish(args)) : finish(args);
     }
 
     /**
@@ -49,8 +49,24 @@ final class SandboxLayout {
      */
     static List<String> transferCommand(String bwrap, ConversationFiles transfer, Path source, long tmpSizeBytes)
             throws IOException {
+        return transferCommand(bwrap, transfer, transfer.workspace(), source, tmpSizeBytes);
+    }
+
+    /**
+     * @param volume the conversation whose volume holds both the new workspace (in the directory {@code target} at
+     *        the volume's top) and the current one; the volume is mounted for the transfer sandbox
+     * @return the command that starts a transfer sandbox's init for a conversation with a volume
+     */
+    static List<String> volumeTransferCommand(String bwrap, ConversationFiles transfer, ConversationFiles volume,
+            String target, boolean withSource, long tmpSizeBytes) throws IOException {
+        return WorkspaceVolumes.mounted(volume, transferCommand(bwrap, transfer, volume.volume().resolve(target),
+                withSource ? volume.workspaceSource() : null, tmpSizeBytes));
+    }
+
+    private static List<String> transferCommand(String bwrap, ConversationFiles transfer, Path workspace, Path source,
+            long tmpSizeBytes) throws IOException {
         List<String> args = system(bwrap, transfer, tmpSizeBytes);
-        args.addAll(List.of("--bind", transfer.workspace().toString(), WORKSPACE));
+        args.addAll(List.of("--bind", workspace.toString(), WORKSPACE));
         if (source != null) {
             args.addAll(List.of("--ro-bind", source.toString(), SOURCE));
         }

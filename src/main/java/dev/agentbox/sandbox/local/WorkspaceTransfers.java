@@ -41,6 +41,8 @@ final class WorkspaceTransfers {
 
     private static final Logger LOG = Logger.getLogger(WorkspaceTransfers.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Names the new workspaces of restores at the top of a conversation's volume. */
+    private static final String TRANSFER_PREFIX_IN_VOLUME = ".restore-";
     /** Beyond the transfer's own timeout: time to start and stop its sandbox. */
     private static final Duration SLACK = Duration.ofSeconds(60);
 
@@ -64,12 +66,18 @@ final class WorkspaceTransfers {
         ConversationStore.Meta meta = openConversation(key);
         ConversationFiles files = store.files(key.id());
         requireNoSandbox(files, spec);
-        ConversationFiles transfer = files.transfer(newTransferId());
+        String transferId = newTransferId();
+        ConversationFiles transfer = files.transfer(transferId);
+        if (files.hasVolume()) {
+            restoreOnVolume(spec, meta, files, transfer, TRANSFER_PREFIX_IN_VOLUME + transferId, request);
+            return;
+        }
         long started = System.nanoTime();
         boolean swapped = false;
         try {
             prepare(files, transfer, meta.uid());
-            extract(spec, meta, files, transfer, request);
+            extract(spec, meta, transfer, request, SandboxLayout.transferCommand(config.bwrap(), transfer,
+                    request.paths().isEmpty() ? null : files.workspace(), config.tmpSize().asLongValue()));
             long extracted = System.nanoTime();
             // Flushed before the swap: after a crash of the host the workspace is the old one or the complete new one.
             HostTrees.sync(transfer.workspace());
@@ -92,6 +100,54 @@ final class WorkspaceTransfers {
     }
 
     /**
+     * A restore on a conversation's volume: the new workspace is a directory at the volume's top, next to the current
+     * one, which it replaces with the same exchange once it is complete. It counts against the volume's quota meanwhile.
+     */
+    private void restoreOnVolume(SandboxSpec spec, ConversationStore.Meta meta, ConversationFiles files,
+            ConversationFiles transfer, String target, RestoreRequest request) {
+        long started = System.nanoTime();
+        boolean swapped = false;
+        try {
+            Files.createDirectory(transfer.root());
+            Files.setPosixFilePermissions(transfer.root(), PosixFilePermissions.fromString("rwx------"));
+            Files.createDirectory(transfer.execs());
+            Files.createDirectory(transfer.sandbox());
+            // Left-overs of restores that a crash interrupted go first: they take room in the volume.
+            WorkspaceVolumes.run(files, "prepare the restore", "rm -rf --one-file-system -- "
+                    + TRANSFER_PREFIX_IN_VOLUME + "* && mkdir -m 0755 -- \"$1\" && chown \"$2:$2\" -- \"$1\"",
+                    target, Integer.toString(meta.uid()));
+            WorkspaceVolumes.awaitReleased(files);
+            extract(spec, meta, transfer, request, SandboxLayout.volumeTransferCommand(config.bwrap(), transfer, files,
+                    target, !request.paths().isEmpty(), config.tmpSize().asLongValue()));
+            long extracted = System.nanoTime();
+            // Flushed inside the volume, then the volume's image on the host, before the swap is relied on. The old
+            // tree goes at once: it takes room in the volume, and nobody may mount it while it goes.
+            WorkspaceVolumes.run(files, "put the restored workspace in place", "sync -f . && \"$1\" exchange \"$2\" "
+                    + WorkspaceVolumes.WORKSPACE + " || exit 1\nrm -rf --one-file-system -- \"$2\" || true",
+                    helper.toString(), target);
+            swapped = true;
+            HostTrees.sync(files.volumeImage());
+            LOG.debugf("Workspace restored on its volume [conversation: %s, extract: %d ms, swap: %d ms]",
+                    spec.conversation().id(), (extracted - started) / 1_000_000,
+                    (System.nanoTime() - extracted) / 1_000_000);
+        } catch (IOException e) {
+            throw new WorkspaceTransferException(WorkspaceTransferException.Kind.FAILED,
+                    "The restored workspace could not be put in place: " + e.getMessage());
+        } finally {
+            if (!swapped) {
+                try {
+                    WorkspaceVolumes.run(files, "remove an unfinished restore", "rm -rf --one-file-system -- \"$1\"",
+                            target);
+                } catch (IOException e) {
+                    LOG.warnf("An unfinished restore stays in the volume until the next one [conversation: %s, "
+                            + "cause: %s]", spec.conversation().id(), e.getMessage());
+                }
+            }
+            removeQuietly(transfer);
+        }
+    }
+
+    /**
      * The new workspace: owned by the conversation's user, with the current workspace's mode, which the user may have
      * changed, but never one that keeps the user from filling it.
      */
@@ -109,10 +165,8 @@ final class WorkspaceTransfers {
         Files.createDirectory(transfer.sandbox());
     }
 
-    private void extract(SandboxSpec spec, ConversationStore.Meta meta, ConversationFiles files,
-            ConversationFiles transfer, RestoreRequest request) throws IOException {
-        List<String> init = SandboxLayout.transferCommand(config.bwrap(), transfer,
-                request.paths().isEmpty() ? null : files.workspace(), config.tmpSize().asLongValue());
+    private void extract(SandboxSpec spec, ConversationStore.Meta meta, ConversationFiles transfer,
+            RestoreRequest request, List<String> init) throws IOException {
         LocalSandbox sandbox = provider.startSandbox(spec, meta, transfer, init, false);
         try {
             ExecRequest exec = new ExecRequest(ArchiveScripts.argv(ArchiveScripts.EXTRACT, request.paths()), null,
