@@ -1,11 +1,15 @@
 package dev.agentbox.sandbox.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -81,8 +85,9 @@ class WorkspaceQuotaTest {
 
             String child = McpSession.structured(mcp.call("fork", Map.of())).getString("conversation");
             try (McpSession fork = McpSession.openExact(child)) {
-                assertThat(fork.sh("cat src/a.txt; df -k --output=size /workspace | tail -1 | tr -d ' '").trim())
-                        .startsWith("kept\n");
+                String[] seen = fork.sh("cat src/a.txt; df -k --output=size /workspace | tail -1").split("\n");
+                assertThat(seen[0]).isEqualTo("kept");
+                assertThat(Long.parseLong(seen[1].trim())).as("the fork's own quota, in KiB").isLessThan(64 * 1024);
                 String forkId = McpSession.structured(fork.call("sandbox_info", Map.of()))
                         .getString("conversation_id");
                 assertThat(Path.of("target/agentbox-test-state/conversations", forkId, "volume.img"))
@@ -92,6 +97,21 @@ class WorkspaceQuotaTest {
 
             assertThat(mcp.call("delete_conversation", Map.of("workspace", true)).isError()).isFalse();
             assertThat(conversation).doesNotExist();
+            // The sandbox's loop device went with its mount namespace.
+            await().atMost(Duration.ofSeconds(10)).until(() -> loopBackingFiles().stream()
+                    .noneMatch(file -> file.contains(conversationId)));
+        }
+    }
+
+    private static List<String> loopBackingFiles() throws IOException {
+        try (Stream<Path> devices = Files.list(Path.of("/sys/block"))) {
+            return devices.map(device -> device.resolve("loop/backing_file")).filter(Files::exists).map(file -> {
+                try {
+                    return Files.readString(file);
+                } catch (IOException e) {
+                    return ""; // detached meanwhile
+                }
+            }).toList();
         }
     }
 }
