@@ -41,7 +41,7 @@ class AuthAndAuditIT {
             assertThat(server.log()).contains("Authentication on [host: 0.0.0.0, mode: AUTO");
         }
         try (ServerProcess server = new ServerProcess(state, "agentbox-it-" + TEST_ID, "-Dquarkus.http.host=0.0.0.0",
-                "-Dagentbox.auth.mode=OFF")) {
+                "-Dagentbox.auth.mode=OFF", "-Dagentbox.sandbox.keep-on-shutdown=false")) {
             server.start();
             assertThat(server.tool("k", "bash", Map.of("command", "true")).status()).isEqualTo(200);
             assertThat(server.log()).contains("Authentication is OFF while the server listens on 0.0.0.0");
