@@ -27,7 +27,7 @@ import io.vertx.core.json.JsonObject;
  */
 @QuarkusTest
 @TestProfile(WorkspaceQuotaTest.SmallQuota.class)
-class WorkspaceQuotaTest {
+public class WorkspaceQuotaTest {
 
     public static class SmallQuota implements QuarkusTestProfile {
         @Override
