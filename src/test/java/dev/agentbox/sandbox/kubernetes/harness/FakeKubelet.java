@@ -141,10 +141,32 @@ final class FakeKubelet implements AutoCloseable {
     private void retryWaiting() {
         for (String uid : List.copyOf(waitingForClaims)) {
             pods.values().stream().filter(p -> uid.equals(p.getMetadata().getUid())).findFirst().ifPresent(p -> {
+                // As a volume controller keeps trying: a claim whose event was missed (a watch that a fault of the
+                // API server closed) is bound now.
+                bindClaimsOf(p);
                 if (waitingForClaims.remove(uid)) {
                     run(p);
                 }
             });
+        }
+    }
+
+    private void bindClaimsOf(Pod pod) {
+        for (Volume volume : pod.getSpec().getVolumes()) {
+            if (volume.getPersistentVolumeClaim() == null) {
+                continue;
+            }
+            try {
+                PersistentVolumeClaim claim = client.persistentVolumeClaims()
+                        .inNamespace(pod.getMetadata().getNamespace())
+                        .withName(volume.getPersistentVolumeClaim().getClaimName()).get();
+                String phase = claim == null || claim.getStatus() == null ? null : claim.getStatus().getPhase();
+                if (claim != null && !"Bound".equals(phase) && !faults.claimNeverBinds(claim.getMetadata().getName())) {
+                    bind(claim);
+                }
+            } catch (RuntimeException e) {
+                LOG.debugf("Claims of pod %s not looked at: %s", pod.getMetadata().getName(), e.getMessage());
+            }
         }
     }
 
