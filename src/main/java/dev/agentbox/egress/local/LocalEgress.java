@@ -5,7 +5,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -115,14 +114,7 @@ public class LocalEgress {
      * @return the variables that point an exec's HTTP clients at the proxy
      */
     public Map<String, String> proxyEnvironment() {
-        String url = "http://" + gateway + ":" + proxyPort;
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
-            env.put(name, url);
-        }
-        env.put("NO_PROXY", "localhost,127.0.0.1,::1");
-        env.put("no_proxy", "localhost,127.0.0.1,::1");
-        return env;
+        return EgressProxy.clientEnvironment(gateway, proxyPort);
     }
 
     /**

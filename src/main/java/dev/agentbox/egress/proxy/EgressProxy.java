@@ -5,6 +5,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,6 +89,21 @@ public class EgressProxy {
         server = created;
         LOG.infof("Egress proxy listening [address: %s, port: %d]", host, created.actualPort());
         return created.actualPort();
+    }
+
+    /**
+     * @param host where sandboxes reach the proxy
+     * @return the variables that point a sandbox's HTTP clients at the proxy
+     */
+    public static Map<String, String> clientEnvironment(String host, int port) {
+        String url = "http://" + host + ":" + port;
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String name : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+            env.put(name, url);
+        }
+        env.put("NO_PROXY", "localhost,127.0.0.1,::1");
+        env.put("no_proxy", "localhost,127.0.0.1,::1");
+        return env;
     }
 
     /**

@@ -154,4 +154,23 @@ public interface KubernetesConfig {
      */
     @WithDefault("0")
     int warmPool();
+
+    /**
+     * Where sandbox pods reach the server's egress proxy: a Service in front of the server pods (the manifests make
+     * {@code agentbox-egress}). Unset: egress profiles with domain rules are refused on this backend.
+     */
+    Optional<String> egressProxyHost();
+
+    /**
+     * The port the egress proxy listens on in each server pod, and that sandbox pods connect to.
+     */
+    @WithDefault("3128")
+    int egressProxyPort();
+
+    /**
+     * The labels of the server's own pods, {@code name=value} pairs separated by commas: the NetworkPolicy of a
+     * profile with domain rules lets its sandbox pods reach these pods' egress proxy port, nothing else of them.
+     */
+    @WithDefault("app.kubernetes.io/name=agentbox-server")
+    String serverLabels();
 }

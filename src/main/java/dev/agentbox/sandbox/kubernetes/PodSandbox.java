@@ -437,6 +437,7 @@ final class PodSandbox implements Sandbox {
             args.addAll(List.of("--stdin", PodScripts.EXECS + "/" + id + "/stdin"));
         }
         Map<String, String> env = new LinkedHashMap<>(PodTemplates.baseEnvironment());
+        env.putAll(provider.egressEnvironment(egress));
         env.putAll(request.env());
         env.forEach((k, v) -> args.addAll(List.of("--env", k + "=" + v)));
         args.add("--");

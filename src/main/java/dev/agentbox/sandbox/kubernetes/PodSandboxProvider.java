@@ -27,6 +27,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentbox.conversation.ConversationKey;
+import dev.agentbox.egress.EgressPolicy;
+import dev.agentbox.egress.proxy.EgressProxy;
 import dev.agentbox.sandbox.Isolation;
 import dev.agentbox.sandbox.RestoreRequest;
 import dev.agentbox.sandbox.Sandbox;
@@ -78,19 +80,24 @@ public class PodSandboxProvider implements SandboxProvider {
 
     /** Workspace archives and restores; made in {@link #start}. */
     private volatile PodTransfers transfers;
+    private final EgressProxy proxy;
+    /** Domain rules through the egress proxy; made in {@link #start}. */
+    private volatile PodEgress egress;
 
     @Inject
     PodSandboxProvider(Instance<KubernetesClient> clients, KubernetesConfig config, SandboxConfig sandboxConfig,
-            ObjectMapper json, Clock clock) {
-        this(clients::get, config, sandboxConfig, json, clock);
+            ObjectMapper json, Clock clock, EgressProxy proxy) {
+        this(clients::get, config, sandboxConfig, json, clock, proxy);
     }
 
     /**
      * @param clients gives the Kubernetes client when the backend starts (not before: an unselected backend never
      *        makes one)
+     * @param proxy the egress proxy, or {@code null} for a provider that serves no domain rules
      */
     PodSandboxProvider(Supplier<KubernetesClient> clients, KubernetesConfig config, SandboxConfig sandboxConfig,
-            ObjectMapper json, Clock clock) {
+            ObjectMapper json, Clock clock, EgressProxy proxy) {
+        this.proxy = proxy;
         this.clients = clients;
         this.config = config;
         this.sandboxConfig = sandboxConfig;
@@ -125,6 +132,11 @@ public class PodSandboxProvider implements SandboxProvider {
         templates = new PodTemplates(config);
         isolationProbe = new PodIsolationProbe(config);
         watch = new PodWatch(client, namespace, config.installation());
+        if (proxy != null) {
+            egress = new PodEgress(proxy, config, json);
+            watch.addHandler(egress);
+            egress.start();
+        }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agentbox-kubernetes");
             thread.setDaemon(true);
@@ -134,7 +146,9 @@ public class PodSandboxProvider implements SandboxProvider {
         collector = new OrphanCollector(this, cluster, config, sandboxConfig, clock);
         warmPool = new WarmPool(this, cluster, templates, config, limits);
         pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker,
-                new SandboxNetworkPolicies(config.installation(), cluster), json);
+                new SandboxNetworkPolicies(config.installation(), cluster,
+                        egress == null ? Optional.empty() : egress.proxyPort(), config.serverLabels()),
+                json);
         claims = new ConversationClaims(watch, cluster, config);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
@@ -435,6 +449,15 @@ public class PodSandboxProvider implements SandboxProvider {
      */
     Map<String, PodSandbox> live() {
         return live;
+    }
+
+    /**
+     * @return the variables an exec in a pod of this egress policy needs to reach the egress proxy; none for a policy
+     *         without domain rules
+     */
+    Map<String, String> egressEnvironment(EgressPolicy policy) {
+        PodEgress current = egress;
+        return current == null ? Map.of() : current.environment(policy);
     }
 
     PodWatch watch() {

@@ -46,6 +46,13 @@ final class PodWatch implements ResourceEventHandler<Pod> {
     }
 
     /**
+     * Lets another handler see every pod event too (before {@link #start}, so that it also sees the first list).
+     */
+    void addHandler(ResourceEventHandler<Pod> handler) {
+        informer.addEventHandler(handler);
+    }
+
+    /**
      * Starts watching; returns at once.
      *
      * @return completes once the first list has been taken

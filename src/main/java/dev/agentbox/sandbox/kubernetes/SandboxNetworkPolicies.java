@@ -2,8 +2,10 @@ package dev.agentbox.sandbox.kubernetes;
 
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,11 +34,11 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * before the first pod of a profile is made (or a warm pod is relabelled into it), and brought up to date when the
  * profile's rules changed.
  * <p>
- * Note: domain rules cannot be enforced here. A NetworkPolicy knows addresses, not names, and sandbox pods have no
- * egress proxy (the local backend's proxy tells sandboxes apart by the address of their veth, which pods do not
- * have). A profile with domain rules is therefore refused on this backend with a message that says so, rather than
- * giving a pod less, or more, than its profile promises. This goes away when the server (or a sidecar) serves the
- * proxy to pods and tells them apart by pod address.
+ * Domain rules cannot be expressed in a NetworkPolicy, which knows addresses, not names: a profile with domain rules
+ * goes through the server's egress proxy ({@link PodEgress}), and its policy lets its pods reach the proxy port of the
+ * server pods and nothing else of them. Without a proxy for pods ({@code agentbox.kubernetes.egress-proxy-host} unset)
+ * such a profile is refused with a message that says so, rather than giving a pod less, or more, than its profile
+ * promises.
  */
 final class SandboxNetworkPolicies {
 
@@ -47,14 +49,35 @@ final class SandboxNetworkPolicies {
     /** The rules of each profile whose policy this server has seen up to date. */
     private final Map<String, EgressPolicy.Rules> applied = new ConcurrentHashMap<>();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    private final Optional<Integer> proxyPort;
+    private final Map<String, String> serverLabels;
 
     /**
      * @param installation the installation label value of the sandbox pods
      * @param cluster where policies are read and written; {@code null} to build policies only
+     * @param proxyPort the egress proxy's port in the server pods, or empty when pods cannot use the proxy
+     * @param serverLabels the server pods' labels, {@code name=value} pairs separated by commas
+     * @throws IllegalArgumentException when the labels are not such pairs
      */
-    SandboxNetworkPolicies(String installation, ClusterObjects cluster) {
+    SandboxNetworkPolicies(String installation, ClusterObjects cluster, Optional<Integer> proxyPort,
+            String serverLabels) {
         this.installation = installation;
         this.cluster = cluster;
+        this.proxyPort = proxyPort;
+        this.serverLabels = labels(serverLabels);
+    }
+
+    private static Map<String, String> labels(String pairs) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (String pair : pairs.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0 || !PodLabels.isLabelValue(pair.substring(eq + 1).trim())) {
+                throw new IllegalArgumentException("agentbox.kubernetes.server-labels: '" + pair.trim()
+                        + "' is not a name=value pair");
+            }
+            labels.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return labels;
     }
 
     /**
@@ -85,7 +108,7 @@ final class SandboxNetworkPolicies {
     }
 
     private void refuseDomains(EgressPolicy egress) {
-        if (egress.domains().isEmpty()) {
+        if (egress.domains().isEmpty() || proxyPort.isPresent()) {
             return;
         }
         if (warned.add(egress.profile())) {
@@ -94,8 +117,9 @@ final class SandboxNetworkPolicies {
         }
         throw SandboxException.unavailable("Egress profile '" + egress.profile() + "' allows domains ("
                 + String.join(", ", egress.domains().stream().map(DomainRule::toString).toList())
-                + "), which the Kubernetes backend cannot enforce: pods get address rules as a NetworkPolicy and have "
-                + "no egress proxy. Use a profile with address rules only (cidrs), or the profile 'none'", null);
+                + "), which this server cannot enforce for pods: agentbox.kubernetes.egress-proxy-host is not set, so "
+                + "pods have no egress proxy. Use a profile with address rules only (cidrs), or the profile 'none'",
+                null);
     }
 
     /**
@@ -106,11 +130,19 @@ final class SandboxNetworkPolicies {
         if (!PodLabels.isLabelValue(egress.profile()) || egress.profile().isEmpty()) {
             throw new IllegalArgumentException("egress profile '" + egress.profile() + "' is not a label value");
         }
-        if (!egress.domains().isEmpty()) {
+        if (!egress.domains().isEmpty() && proxyPort.isEmpty()) {
             throw new IllegalArgumentException("egress profile '" + egress.profile() + "' has domain rules, which a "
-                    + "NetworkPolicy cannot express");
+                    + "NetworkPolicy cannot express, and pods have no egress proxy");
         }
         List<NetworkPolicyEgressRule> rules = new ArrayList<>();
+        if (!egress.domains().isEmpty()) {
+            rules.add(new NetworkPolicyEgressRuleBuilder()
+                    .addToTo(new NetworkPolicyPeerBuilder().withNewPodSelector().withMatchLabels(serverLabels)
+                            .endPodSelector().build())
+                    .addToPorts(new NetworkPolicyPortBuilder().withProtocol("TCP")
+                            .withPort(new IntOrString(proxyPort.get())).build())
+                    .build());
+        }
         for (CidrRule cidr : egress.cidrs()) {
             NetworkPolicyPortBuilder port = new NetworkPolicyPortBuilder().withProtocol("TCP");
             PortRange ports = cidr.ports();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -66,7 +67,8 @@ class RbacTest {
                             List.of("10.20.0.0/16:443")));
             EgressPolicy changed = EgressPolicy.of("changed", List.of(), List.of("10.30.0.0/16:22"));
             NetworkPolicy stale = new SandboxNetworkPolicies(TestReplicas.kubernetesConfig(Map.of()).installation(),
-                    null).build(EgressPolicy.of("changed", List.of(), List.of("10.40.0.0/16:22")));
+                    null, Optional.empty(), "app=agentbox")
+                    .build(EgressPolicy.of("changed", List.of(), List.of("10.40.0.0/16:22")));
             harness.client().network().v1().networkPolicies().inNamespace(KubeletHarness.NAMESPACE).resource(stale)
                     .create();
             third.open(new SandboxSpec(ReplicasTest.spec("rbac-changed").conversation(), TestReplicas.sandboxConfig(

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,8 @@ class SandboxNetworkPoliciesTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private final SandboxNetworkPolicies policies = new SandboxNetworkPolicies("agentbox", null);
+    private final SandboxNetworkPolicies policies = new SandboxNetworkPolicies("agentbox", null, Optional.empty(),
+            "app.kubernetes.io/name=agentbox-server");
 
     @Test
     void aProfileSelectsItsOwnPodsAndAllowsEachAddressRuleOnItsPorts() {
@@ -59,9 +61,35 @@ class SandboxNetworkPoliciesTest {
     }
 
     @Test
-    void aProfileWithDomainRulesCannotBecomeAPolicy() {
-        assertThatThrownBy(() -> policies.build(EgressPolicy.of("web", List.of("example.com:443"), List.of())))
-                .hasMessageContaining("domain rules");
+    void aProfileWithDomainRulesCannotBecomeAPolicyWithoutAProxyForPods() {
+        EgressPolicy web = EgressPolicy.of("web", List.of("example.com:443"), List.of());
+
+        assertThatThrownBy(() -> policies.build(web)).hasMessageContaining("domain rules");
+        assertThatThrownBy(() -> policies.ensure(web)).isInstanceOf(SandboxException.class)
+                .hasMessageContaining("example.com:443").hasMessageContaining("egress-proxy-host is not set");
+    }
+
+    @Test
+    void aProfileWithDomainRulesMayReachTheServerPodsProxyPortAndNothingElseOfThem() {
+        SandboxNetworkPolicies withProxy = new SandboxNetworkPolicies("agentbox", null, Optional.of(3128),
+                "app.kubernetes.io/name=agentbox-server, tier=server");
+
+        NetworkPolicy policy = withProxy.build(EgressPolicy.of("web", List.of("example.com:443"),
+                List.of("10.20.0.0/16:443")));
+
+        assertThat(policy.getSpec().getEgress()).hasSize(2);
+        assertThat(policy.getSpec().getEgress().get(0).getTo()).singleElement().satisfies(peer -> {
+            assertThat(peer.getIpBlock()).isNull();
+            assertThat(peer.getPodSelector().getMatchLabels()).containsExactly(
+                    Map.entry("app.kubernetes.io/name", "agentbox-server"), Map.entry("tier", "server"));
+        });
+        assertThat(policy.getSpec().getEgress().get(0).getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getProtocol()).isEqualTo("TCP");
+            assertThat(port.getPort().getIntVal()).isEqualTo(3128);
+        });
+        assertThat(policy.getSpec().getEgress().get(1).getTo().get(0).getIpBlock().getCidr()).isEqualTo("10.20.0.0/16");
+        assertThatThrownBy(() -> new SandboxNetworkPolicies("agentbox", null, Optional.of(3128), "no-value"))
+                .hasMessageContaining("'no-value' is not a name=value pair");
     }
 
     @Test

@@ -39,7 +39,7 @@ final class TestReplicas implements AutoCloseable {
         SmallRyeConfig config = config(overrides);
         KubernetesClient client = harness.replicaClient();
         PodSandboxProvider provider = new PodSandboxProvider(() -> client, config.getConfigMapping(
-                KubernetesConfig.class), config.getConfigMapping(SandboxConfig.class), json(), clock);
+                KubernetesConfig.class), config.getConfigMapping(SandboxConfig.class), json(), clock, null);
         provider.start(config.getConfigMapping(SandboxConfig.class).toLimits());
         providers.add(provider);
         clients.put(provider, client);

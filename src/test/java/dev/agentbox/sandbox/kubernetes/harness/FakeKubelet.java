@@ -224,16 +224,18 @@ final class FakeKubelet implements AutoCloseable {
             }
             Container main = pod.getSpec().getContainers().get(0);
             containers.start(pod, main);
-            status(pod, s -> new PodStatusBuilder().withPhase("Running").withStartTime(now).withPodIP("10.0.0.1")
-                    .withConditions(condition("PodScheduled", "True", null, null, now),
-                            condition("Initialized", "True", null, null, now),
-                            condition("ContainersReady", "True", null, null, now),
-                            condition("Ready", "True", null, null, now))
-                    .withInitContainerStatuses(inits)
-                    .withContainerStatuses(new ContainerStatusBuilder().withName(main.getName())
-                            .withImage(main.getImage()).withReady(true).withStarted(true).withRestartCount(0)
-                            .withNewState().withNewRunning().withStartedAt(now).endRunning().endState().build())
-                    .build());
+            status(pod,
+                    s -> new PodStatusBuilder().withPhase("Running").withStartTime(now)
+                            .withPodIP(System.getProperty("agentbox.harness.pod-ip", "10.0.0.1"))
+                            .withConditions(condition("PodScheduled", "True", null, null, now),
+                                    condition("Initialized", "True", null, null, now),
+                                    condition("ContainersReady", "True", null, null, now),
+                                    condition("Ready", "True", null, null, now))
+                            .withInitContainerStatuses(inits)
+                            .withContainerStatuses(new ContainerStatusBuilder().withName(main.getName())
+                                    .withImage(main.getImage()).withReady(true).withStarted(true).withRestartCount(0)
+                                    .withNewState().withNewRunning().withStartedAt(now).endRunning().endState().build())
+                            .build());
         } catch (Exception e) {
             LOG.warnf(e, "The harness could not run pod %s", pod.getMetadata().getName());
             status(pod, s -> new PodStatusBuilder().withPhase("Failed").withReason("HarnessError")
