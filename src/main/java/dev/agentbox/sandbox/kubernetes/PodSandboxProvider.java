@@ -132,10 +132,19 @@ public class PodSandboxProvider implements SandboxProvider {
         templates = new PodTemplates(config);
         isolationProbe = new PodIsolationProbe(config);
         watch = new PodWatch(client, namespace, config.installation());
-        if (proxy != null) {
-            egress = new PodEgress(proxy, config, json);
-            watch.addHandler(egress);
-            egress.start();
+        SandboxNetworkPolicies policies;
+        try {
+            if (proxy != null) {
+                egress = new PodEgress(proxy, config, json);
+                watch.addHandler(egress);
+                egress.start();
+            }
+            policies = new SandboxNetworkPolicies(config.installation(), cluster,
+                    egress == null ? Optional.empty() : egress.proxyPort(), config.serverLabels());
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            LOG.errorf("The Kubernetes backend cannot serve egress profiles [cause: %s]", e.getMessage());
+            unavailableReason = e.getMessage();
+            return;
         }
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agentbox-kubernetes");
@@ -146,9 +155,7 @@ public class PodSandboxProvider implements SandboxProvider {
         collector = new OrphanCollector(this, cluster, config, sandboxConfig, clock);
         warmPool = new WarmPool(this, cluster, templates, config, limits);
         pods = new ConversationPods(watch, cluster, templates, warmPool, config, clock, worker,
-                new SandboxNetworkPolicies(config.installation(), cluster,
-                        egress == null ? Optional.empty() : egress.proxyPort(), config.serverLabels()),
-                json);
+                policies, json);
         claims = new ConversationClaims(watch, cluster, config);
         scheduler.scheduleWithFixedDelay(this::checkWatch, 5, 5, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(this::flushDiscarded, 10, 10, TimeUnit.SECONDS);
