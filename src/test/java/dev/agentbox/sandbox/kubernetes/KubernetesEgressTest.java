@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.agentbox.McpSession;
@@ -26,8 +28,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * Domain rules on the Kubernetes backend: a pod of a profile with domain rules gets the proxy variables, its profile's
  * NetworkPolicy lets it reach the server pods' proxy port, and the proxy knows it by its pod IP, and forgets that
- * address once the pod is gone. The harness gives pods loopback only, so no pod connects here: the harness reports
- * 127.0.0.1 as every pod's IP, and the test connects to the proxy from that address itself, as the pod would.
+ * address once the pod is gone. The harness gives pods loopback only, so no pod connects here: the harness is told to
+ * report 127.0.0.1 as the pods' IP, and the test connects to the proxy from that address itself, as the pod would.
  */
 @QuarkusTest
 @TestProfile(KubernetesEgressTest.PodProxy.class)
@@ -39,8 +41,6 @@ class KubernetesEgressTest {
     public static class PodProxy extends KubernetesBackend {
         @Override
         public Map<String, String> getConfigOverrides() {
-            // Read by the harness's kubelet when it reports a pod running.
-            System.setProperty("agentbox.harness.pod-ip", "127.0.0.1");
             Map<String, String> config = new HashMap<>(super.getConfigOverrides());
             config.put("agentbox.egress.profiles.web.domains", "allowed.test:443");
             config.put("agentbox.egress.proxy.hosts.\"allowed.test\"", "192.0.2.10");
@@ -49,6 +49,16 @@ class KubernetesEgressTest {
             config.put("agentbox.kubernetes.egress-proxy-port", Integer.toString(PORT));
             return config;
         }
+    }
+
+    @BeforeEach
+    void podsReportLoopbackAsTheirAddress() {
+        KubeletHarness.current().podIp("127.0.0.1");
+    }
+
+    @AfterEach
+    void podsReportTheDefaultAddress() {
+        KubeletHarness.current().podIp(KubeletHarness.DEFAULT_POD_IP);
     }
 
     @Test

@@ -49,6 +49,8 @@ final class FakeKubelet implements AutoCloseable {
     private final Set<String> handled = ConcurrentHashMap.newKeySet();
     private final Set<String> waitingForClaims = ConcurrentHashMap.newKeySet();
     private final Set<String> started = ConcurrentHashMap.newKeySet();
+    /** The address reported as every running pod's IP. */
+    private volatile String podIp = KubeletHarness.DEFAULT_POD_IP;
     private final java.util.concurrent.ScheduledExecutorService retries = java.util.concurrent.Executors
             .newSingleThreadScheduledExecutor(r -> {
                 Thread thread = new Thread(r, "kubelet-harness-retry");
@@ -226,7 +228,7 @@ final class FakeKubelet implements AutoCloseable {
             containers.start(pod, main);
             status(pod,
                     s -> new PodStatusBuilder().withPhase("Running").withStartTime(now)
-                            .withPodIP(System.getProperty("agentbox.harness.pod-ip", "10.0.0.1"))
+                            .withPodIP(podIp)
                             .withConditions(condition("PodScheduled", "True", null, null, now),
                                     condition("Initialized", "True", null, null, now),
                                     condition("ContainersReady", "True", null, null, now),
@@ -241,6 +243,10 @@ final class FakeKubelet implements AutoCloseable {
             status(pod, s -> new PodStatusBuilder().withPhase("Failed").withReason("HarnessError")
                     .withMessage(String.valueOf(e.getMessage())).build());
         }
+    }
+
+    void podIp(String address) {
+        podIp = address;
     }
 
     /** Binds every unbound claim of a namespace, unless a fault still holds it. */

@@ -34,6 +34,9 @@ import io.fabric8.mockwebserver.ServerResponse;
  */
 public final class KubeletHarness implements AutoCloseable {
 
+    /** What the harness reports as a running pod's IP unless a test sets another. */
+    public static final String DEFAULT_POD_IP = "10.0.0.1";
+
     public static final String NAMESPACE = "test";
     private static volatile KubeletHarness current;
 
@@ -148,6 +151,14 @@ public final class KubeletHarness implements AutoCloseable {
 
     public void clearRequests() {
         dispatcher.clearRequests();
+    }
+
+    /**
+     * Sets the address reported as the IP of pods that start from now on (harness pods have loopback only, so it is
+     * only a name the server sees).
+     */
+    public void podIp(String address) {
+        kubelet.podIp(address);
     }
 
     /** Binds every claim that is not bound yet (after {@link Faults#claimsNeverBind} is lifted). */
